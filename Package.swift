@@ -1,0 +1,46 @@
+// swift-tools-version:6.0
+//
+// agent-runtime: the Kubernetes operator and runtime that hosts one pod per interactive CLI coding agent.
+// No package dependencies: Debian's libcurl, libyaml and civetweb come in through system-library targets.
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "agent-runtime",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "kube-emulator", targets: ["kube-emulator"]),
+        .library(name: "KubeClient", targets: ["KubeClient"]),
+        .library(name: "RuntimeCore", targets: ["RuntimeCore"]),
+    ],
+    targets: [
+        // C libraries from Debian (libcurl4-openssl-dev, libyaml-dev, libcivetweb-dev).
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CYaml", path: "Sources/CYaml", pkgConfig: "yaml-0.1",
+                       providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(name: "CCivetweb", path: "Sources/CCivetweb",
+                       providers: [.apt(["libcivetweb-dev"])]),
+
+        // Shared building blocks: JSON values, YAML, HTTP client (libcurl) and server (civetweb),
+        // structured logging, Prometheus exposition.
+        .target(name: "RuntimeCore", dependencies: ["CCurl", "CYaml", "CCivetweb"], swiftSettings: strict),
+        // Hand-written Kubernetes REST client.
+        .target(name: "KubeClient", dependencies: ["RuntimeCore"], swiftSettings: strict),
+        // In-memory Kubernetes API server for tests and demos (never linked into the production programs).
+        .target(name: "KubeEmulator", dependencies: ["RuntimeCore"], swiftSettings: strict),
+        .executableTarget(name: "kube-emulator", dependencies: ["KubeEmulator", "RuntimeCore"],
+                          path: "Sources/kube-emulator", swiftSettings: strict),
+
+        // Benchmarks (bench/): release-built drivers measured against baselines in the same run.
+        .executableTarget(name: "kube-bench", dependencies: ["KubeClient", "RuntimeCore"],
+                          path: "bench/kubeclient/KubeBench", swiftSettings: strict),
+
+        .testTarget(name: "RuntimeCoreTests", dependencies: ["RuntimeCore"], swiftSettings: strict),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeEmulator", "RuntimeCore"],
+                    swiftSettings: strict),
+        .testTarget(name: "KubeEmulatorTests", dependencies: ["KubeEmulator", "RuntimeCore"],
+                    swiftSettings: strict),
+    ]
+)

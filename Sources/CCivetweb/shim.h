@@ -1,0 +1,4 @@
+#ifndef AGENT_RUNTIME_CCIVETWEB_SHIM_H
+#define AGENT_RUNTIME_CCIVETWEB_SHIM_H
+#include <civetweb.h>
+#endif

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what building, testing and the demo need on a Debian machine (idempotent; apt-get as root).
+set -euo pipefail
+
+packages=(
+  libcurl4-openssl-dev   # HTTP client (every outgoing HTTP call)
+  libyaml-dev            # YAML parsing
+  libcivetweb-dev        # HTTP/WebSocket server
+  etcd-server etcd-client  # the registry the tests and demo run against
+  wrk                    # HTTP load generator for the benchmark ceiling
+  util-linux             # script(1), the PTY relay baseline
+  procps                 # ps/pkill used by scripts
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+command -v swift >/dev/null || { [ -x /opt/swift/usr/bin/swift ] && export PATH="/opt/swift/usr/bin:$PATH"; }
+command -v swift >/dev/null || { echo "setup: Swift 6 toolchain not found (expected on PATH or /opt/swift)" >&2; exit 1; }
+command -v kubectl >/dev/null || echo "setup: warning: kubectl not found; the kubectl tests will fail" >&2
