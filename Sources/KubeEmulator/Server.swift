@@ -143,7 +143,13 @@ public final class EmulatorServer: Sendable {
     }
 
     private func serveResource(_ req: HTTPRequest, _ p: ResourcePath) throws(APIError) -> HTTPResponse {
-        let query = Dictionary(req.queryItems.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
+        var query = Dictionary(req.queryItems.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
+        if query["fieldManager"] == nil, req.method != "PATCH" || !(req.contentType ?? "").hasPrefix("application/apply-patch"),
+           let agent = req.header("user-agent")?.split(separator: "/").first
+        {
+            // The apiserver records non-apply writes under the User-Agent's program name.
+            query["fieldManager"] = String(agent)
+        }
         let r = p.resource
         if let sub = p.subresource, r.subresources[sub] == nil {
             throw APIError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
