@@ -41,6 +41,6 @@ let package = Package(
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeEmulator", "RuntimeCore"],
                     swiftSettings: strict),
         .testTarget(name: "KubeEmulatorTests", dependencies: ["KubeEmulator", "RuntimeCore"],
-                    swiftSettings: strict),
+                    exclude: ["Fixtures"], swiftSettings: strict),
     ]
 )

@@ -25,6 +25,8 @@ public final class EmulatorServer: Sendable {
         public var bookmarkInterval: Duration = .seconds(5)
         /// Largest accepted request body (the apiserver's limit is 3 MiB).
         public var maxBodyBytes = 3 << 20
+        /// Run agent pods as local processes (`--run-pods`); nil leaves every pod Pending.
+        public var kubelet: ProcessKubelet.Configuration?
         /// Creates the default configuration.
         public init() {}
     }
@@ -36,6 +38,8 @@ public final class EmulatorServer: Sendable {
     let faults: FaultInjector
     let logger: Logger
     private let http: Mutex<HTTPServer?> = Mutex(nil)
+    /// The process kubelet, when pods are run.
+    public let kubelet: ProcessKubelet?
 
     /// Creates an emulator (not yet listening).
     public init(configuration: Configuration = Configuration(), logger: Logger = Logger(label: "kube-emulator")) {
@@ -43,11 +47,14 @@ public final class EmulatorServer: Sendable {
         self.store = APIStore(configuration: .init(watchHistorySize: configuration.watchHistory))
         self.faults = FaultInjector(configuration.faults)
         self.logger = logger
+        let store = self.store
+        self.kubelet = configuration.kubelet.map { ProcessKubelet(store: store, configuration: $0, logger: logger) }
     }
 
-    /// Starts serving; returns the bound port.
+    /// Starts serving (and the kubelet, if configured); returns the bound port.
     @discardableResult
-    public func start() throws(HTTPServerError) -> Int {
+    public func start() throws -> Int {
+        try kubelet?.start()
         var hc = HTTPServer.Configuration(listen: configuration.listen, threads: configuration.threads,
                                           maxBodyBytes: configuration.maxBodyBytes)
         hc.requestTimeout = .seconds(60)
@@ -84,6 +91,7 @@ public final class EmulatorServer: Sendable {
             return s
         }
         server?.stop()
+        kubelet?.stop()
     }
 
     // MARK: Dispatch

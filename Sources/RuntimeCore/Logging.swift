@@ -289,6 +289,12 @@ public enum Timestamp {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// `YYYY-MM-DDTHH:MM:SSZ`: Kubernetes' `metav1.Time` (whole seconds).
+    public static func rfc3339(_ date: Date) -> String {
+        let ms = iso8601(Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)))
+        return String(ms.prefix(19)) + "Z"
+    }
+
     /// Parses RFC 3339 (`2026-11-21T10:00:00Z`, optional fraction of any length, `Z` or `±HH:MM`).
     public static func parse(_ s: String) -> Date? {
         let u = Array(s.utf8)

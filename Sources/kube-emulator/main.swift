@@ -20,8 +20,9 @@ let spec = CommandLineSpec(
         .value("fault-retry-after", "SECONDS", help: "Retry-After of injected 429s", default: "1"),
         .value("fault-delay", "MS", help: "latency added to every API request", default: "0"),
         .value("fault-drop-watches-after", "SECONDS", help: "close every watch after this long (0: never)", default: "0"),
-        .bool("run-pods", help: "run pods as local processes (the process kubelet, issue 5)"),
-        .value("supervisor-binary", "PATH", help: "agent-supervisor binary for --run-pods"),
+        .bool("run-pods", help: "run agent pods (those starting /opt/agent-runtime/agent-supervisor) as local processes"),
+        .value("supervisor-binary", "PATH", help: "agent-supervisor binary that --run-pods starts for the injected one"),
+        .value("pod-root", "DIR", help: "where --run-pods keeps pod volumes and logs (default: a temp dir)"),
     ])
 
 let flags = spec.parseOrExit()
@@ -41,7 +42,12 @@ do {
     config.faults.dropWatchesAfterSeconds = try flags.double("fault-drop-watches-after") ?? 0
     guard (0...1).contains(config.faults.errorRate) else { throw UsageError("--fault-error-rate must be between 0 and 1") }
     guard config.watchHistory > 0 else { throw UsageError("--watch-history must be at least 1") }
-    if flags.bool("run-pods") { throw UsageError("--run-pods is not available yet (the process kubelet arrives with the operator)") }
+    if flags.bool("run-pods") {
+        let binary = try flags.require("supervisor-binary")
+        guard FileManager.default.isExecutableFile(atPath: binary) else { throw UsageError("--supervisor-binary \(binary) is not an executable file") }
+        let root = flags.string("pod-root") ?? FileManager.default.temporaryDirectory.appendingPathComponent("kube-emulator-pods-\(getpid())").path
+        config.kubelet = ProcessKubelet.Configuration(supervisorBinary: binary, workRoot: root)
+    }
 
     let server = EmulatorServer(configuration: config, logger: logger)
     let port = try server.start()
