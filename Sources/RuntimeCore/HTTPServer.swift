@@ -79,6 +79,9 @@ public final class HTTPServer: @unchecked Sendable {
             "websocket_timeout_ms", "3600000",
             "enable_websocket_ping_pong", "yes",
             "decode_url", "yes",
+            // Headers and body go out in separate writes; without TCP_NODELAY, Nagle's algorithm and delayed
+            // ACKs hold every response back ~40 ms.
+            "tcp_nodelay", "1",
         ]
         var callbacks = mg_callbacks()
         callbacks.log_message = { _, _ in 1 }  // keep civetweb quiet; we log ourselves
