@@ -26,3 +26,20 @@ fi
 command -v swift >/dev/null || { [ -x /opt/swift/usr/bin/swift ] && export PATH="/opt/swift/usr/bin:$PATH"; }
 command -v swift >/dev/null || { echo "setup: Swift 6 toolchain not found (expected on PATH or /opt/swift)" >&2; exit 1; }
 command -v kubectl >/dev/null || echo "setup: warning: kubectl not found; the kubectl tests will fail" >&2
+
+# --- Aider, for agent-supervisor's real-CLI test (Tests/PodTests/LoginPatternsTests) -------------------------
+# aider-chat from PyPI in a virtualenv at .venv-aider/ (gitignored). Idempotent: skipped once
+# .venv-aider/bin/aider exists; a half-finished earlier install is removed and redone. Pinned, because the test
+# asserts Aider's own login-screen wording.
+root="$(cd "$(dirname "$0")/.." && pwd)"
+if [ ! -x "$root/.venv-aider/bin/aider" ]; then
+  if ! python3 -m venv --help >/dev/null 2>&1; then
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+  fi
+  echo "setup: installing aider-chat into .venv-aider (for the supervisor's Aider test)" >&2
+  rm -rf "$root/.venv-aider"
+  python3 -m venv "$root/.venv-aider"
+  "$root/.venv-aider/bin/pip" install --quiet --disable-pip-version-check aider-chat==0.86.2
+fi

@@ -1,0 +1,40 @@
+import RuntimeCore
+
+/// The supervisor's Prometheus metrics (contract §4), read from the supervisor at scrape time so the output
+/// path does no metrics work per chunk.
+public enum SupervisorMetrics {
+    /// Creates a registry with `agent_supervisor_*` and the standard `process_*` metrics.
+    public static func registry(for supervisor: Supervisor) -> MetricsRegistry {
+        let registry = MetricsRegistry()
+        ProcessMetrics.register(in: registry)
+        registry.register(collector: { [weak supervisor] in
+            guard let supervisor else { return [] }
+            return samples(supervisor.status, orphansReaped: supervisor.reaper.orphansReaped,
+                           viewers: supervisor.hub.viewerCount)
+        })
+        return registry
+    }
+
+    static func samples(_ status: SupervisorStatus, orphansReaped: Int, viewers: Int) -> [MetricFamilySample] {
+        [
+            MetricFamilySample(name: "agent_supervisor_restarts_total", help: "Restarts of the agent process.",
+                               type: .counter, samples: [MetricSample(value: Double(status.restarts))]),
+            MetricFamilySample(name: "agent_supervisor_output_bytes_total", help: "Bytes the agent wrote to its terminal.",
+                               type: .counter, samples: [MetricSample(value: Double(status.bytesOut))]),
+            MetricFamilySample(name: "agent_supervisor_input_bytes_total", help: "Bytes of input sent to the agent.",
+                               type: .counter, samples: [MetricSample(value: Double(status.bytesIn))]),
+            MetricFamilySample(name: "agent_supervisor_state", help: "1 for the supervisor's current state, 0 for the others.",
+                               type: .gauge, samples: AgentState.allCases.map { s in
+                                   MetricSample(labels: [("state", s.rawValue)], value: s == status.state ? 1 : 0)
+                               }),
+            MetricFamilySample(name: "agent_supervisor_last_activity_timestamp_seconds",
+                               help: "Unix time of the last input or output.", type: .gauge,
+                               samples: [MetricSample(value: status.lastActivityAt.timeIntervalSince1970)]),
+            MetricFamilySample(name: "agent_supervisor_attached_viewers", help: "WebSocket viewers attached.",
+                               type: .gauge, samples: [MetricSample(value: Double(viewers))]),
+            MetricFamilySample(name: "agent_supervisor_orphans_reaped_total",
+                               help: "Orphaned processes reaped (PID 1 / subreaper duty).", type: .counter,
+                               samples: [MetricSample(value: Double(orphansReaped))]),
+        ]
+    }
+}

@@ -1,0 +1,29 @@
+import XCTest
+
+@testable import Pod
+
+/// The raw scrollback ring.
+final class ByteRingTests: XCTestCase {
+    func testKeepsTheLastBytes() {
+        var r = ByteRing(capacity: 8)
+        r.append(Array("abc".utf8))
+        XCTAssertEqual(String(decoding: r.snapshot(), as: UTF8.self), "abc")
+        r.append(Array("defgh".utf8))
+        r.append(Array("ij".utf8))
+        XCTAssertEqual(String(decoding: r.snapshot(), as: UTF8.self), "cdefghij")
+        r.append(Array("0123456789".utf8))  // larger than the ring
+        XCTAssertEqual(String(decoding: r.snapshot(), as: UTF8.self), "23456789")
+        XCTAssertEqual(r.totalWritten, 20)
+        XCTAssertEqual(r.count, 8)
+    }
+
+    func testSnapshotStartsAtCharacterBoundary() {
+        var r = ByteRing(capacity: 4)
+        r.append(Array("a中b".utf8))  // 61 E4 B8 AD 62: the ring keeps E4 B8 AD 62
+        XCTAssertEqual(r.count, 4)
+        XCTAssertEqual(String(decoding: r.snapshotAtCharacterBoundary(), as: UTF8.self), "中b")
+        r = ByteRing(capacity: 4)
+        r.append(Array("中xyz".utf8))  // keeps AD 78 79 7A: the lone continuation byte is skipped
+        XCTAssertEqual(String(decoding: r.snapshotAtCharacterBoundary(), as: UTF8.self), "xyz")
+    }
+}
