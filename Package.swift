@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "kube-emulator", targets: ["kube-emulator"]),
         .executable(name: "agent-supervisor", targets: ["agent-supervisor"]),
+        .executable(name: "agentctl", targets: ["agentctl"]),
         .library(name: "KubeClient", targets: ["KubeClient"]),
         .library(name: "RuntimeCore", targets: ["RuntimeCore"]),
     ],
@@ -29,12 +30,16 @@ let package = Package(
         .target(name: "RuntimeCore", dependencies: ["CCurl", "CYaml", "CCivetweb"], swiftSettings: strict),
         // Hand-written Kubernetes REST client.
         .target(name: "KubeClient", dependencies: ["RuntimeCore"], swiftSettings: strict),
+        // etcd v3 client (JSON gateway over libcurl) and Parallax-compatible agent registration.
+        .target(name: "Registry", dependencies: ["RuntimeCore"], swiftSettings: strict),
         // The PTY supervisor that runs inside every agent pod.
         // PTY spawn helpers in C: posix_spawn's GNU extensions (chdir, closefrom) and the variadic prctl/ioctl.
         .target(name: "CPodSupport", path: "Sources/CPodSupport"),
         .target(name: "Pod", dependencies: ["RuntimeCore", "CPodSupport"], swiftSettings: strict),
         .executableTarget(name: "agent-supervisor", dependencies: ["Pod", "RuntimeCore"],
                           path: "Sources/agent-supervisor", swiftSettings: strict),
+        .executableTarget(name: "agentctl", dependencies: ["Registry", "RuntimeCore"],
+                          path: "Sources/agentctl", swiftSettings: strict),
         // In-memory Kubernetes API server for tests and demos (never linked into the production programs).
         .target(name: "KubeEmulator", dependencies: ["RuntimeCore"], swiftSettings: strict),
         .executableTarget(name: "kube-emulator", dependencies: ["KubeEmulator", "RuntimeCore"],
@@ -44,9 +49,13 @@ let package = Package(
         .executableTarget(name: "kube-bench", dependencies: ["KubeClient", "RuntimeCore"],
                           path: "bench/kubeclient/KubeBench", swiftSettings: strict),
 
+        .executableTarget(name: "registry-bench", dependencies: ["Registry", "RuntimeCore"],
+                          path: "bench/registry/RegistryBench", swiftSettings: strict),
+
         .testTarget(name: "RuntimeCoreTests", dependencies: ["RuntimeCore"], swiftSettings: strict),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeEmulator", "RuntimeCore"],
                     swiftSettings: strict),
+        .testTarget(name: "RegistryTests", dependencies: ["Registry", "RuntimeCore"], swiftSettings: strict),
         .testTarget(name: "PodTests", dependencies: ["Pod", "RuntimeCore"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "KubeEmulatorTests", dependencies: ["KubeEmulator", "RuntimeCore"],
                     exclude: ["Fixtures"], swiftSettings: strict),

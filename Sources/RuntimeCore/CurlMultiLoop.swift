@@ -23,6 +23,8 @@ final class CurlMultiLoop: @unchecked Sendable {
     /// Transfers owned by the loop thread, retained while curl holds a pointer to them.
     private var active: [ObjectIdentifier: CurlTransfer] = [:]
     private var stopped = false
+    /// Set by ``shutdown()``: later requests fail at once instead of waiting for a loop that is gone.
+    private let closed = Atomic<Bool>(false)
 
     init(name: String, maxConnectionsPerHost: Int) {
         _ = curlGlobalInit
@@ -39,9 +41,18 @@ final class CurlMultiLoop: @unchecked Sendable {
         thread.start()
     }
 
-    func add(_ t: CurlTransfer) { post(.add(t)) }
+    func add(_ t: CurlTransfer) {
+        if closed.load(ordering: .acquiring) {
+            t.complete(cancelled: true, code: CURLE_ABORTED_BY_CALLBACK, message: "client shut down")
+            return
+        }
+        post(.add(t))
+    }
     func cancel(_ t: CurlTransfer) { post(.cancel(t)) }
-    func shutdown() { post(.shutdown) }
+    func shutdown() {
+        closed.store(true, ordering: .releasing)
+        post(.shutdown)
+    }
 
     private func post(_ op: Operation) {
         inbox.withLock { $0.append(op) }
@@ -63,6 +74,10 @@ final class CurlMultiLoop: @unchecked Sendable {
             curl_multi_poll(multi, nil, 0, 1000, nil)
         }
         for t in active.values { finish(t, code: CURLE_ABORTED_BY_CALLBACK, cancelled: true) }
+        // Adds that raced with shutdown are still in the inbox: fail them rather than leave them waiting.
+        for op in inbox.withLock({ ops -> [Operation] in defer { ops.removeAll() }; return ops }) {
+            if case .add(let t) = op { t.complete(cancelled: true, code: CURLE_ABORTED_BY_CALLBACK, message: "client shut down") }
+        }
         curl_multi_cleanup(multi)
     }
 

@@ -145,3 +145,17 @@ final class HTTPServerTests: XCTestCase {
         XCTAssertTrue(constantTimeEquals("", ""))
     }
 }
+
+/// A client that was shut down fails new requests at once (it used to wait forever).
+final class HTTPClientShutdownTests: XCTestCase {
+    func testRequestAfterShutdownFailsFast() async throws {
+        let client = HTTPClient(name: "short-lived")
+        client.shutdown()
+        do {
+            _ = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:1/", timeout: .seconds(30)))
+            XCTFail("expected an error")
+        } catch {
+            guard case .cancelled = error else { return XCTFail("got \(error)") }
+        }
+    }
+}
