@@ -295,66 +295,64 @@ public enum Timestamp {
         return String(ms.prefix(19)) + "Z"
     }
 
-    /// Parses RFC 3339 (`2026-11-21T10:00:00Z`, optional fraction of any length, `Z` or `±HH:MM`).
-    public static func parse(_ s: String) -> Date? {
-        let u = Array(s.utf8)
+    /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; `t`/`z` and a space separator are accepted too.
+    public static func parse(_ text: String) -> Date? {
+        let b = Array(text.utf8)
         var i = 0
-        func number(_ width: Int) -> Int? {
-            guard i + width <= u.count else { return nil }
+        func number(_ n: Int) -> Int? {
+            guard i + n <= b.count else { return nil }
             var v = 0
-            for _ in 0..<width {
-                guard u[i] >= UInt8(ascii: "0"), u[i] <= UInt8(ascii: "9") else { return nil }
-                v = v * 10 + Int(u[i] - UInt8(ascii: "0"))
-                i += 1
+            for k in 0..<n {
+                let c = b[i + k]
+                guard c >= 48 && c <= 57 else { return nil }
+                v = v * 10 + Int(c - 48)
             }
+            i += n
             return v
         }
-        func expect(_ options: String) -> Bool {
-            guard i < u.count, options.utf8.contains(u[i]) else { return false }
+        func expect(_ chars: String) -> Bool {
+            guard i < b.count, chars.utf8.contains(b[i]) else { return false }
             i += 1
             return true
         }
         guard let year = number(4), expect("-"), let month = number(2), expect("-"), let day = number(2),
               expect("Tt "), let hour = number(2), expect(":"), let minute = number(2), expect(":"),
-              let second = number(2),
-              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second <= 60
+              let second = number(2)
         else { return nil }
+        guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second <= 60 else { return nil }
         var fraction = 0.0
-        if i < u.count, u[i] == UInt8(ascii: ".") {
+        if i < b.count, b[i] == UInt8(ascii: ".") {
             i += 1
-            // Digits beyond nanoseconds cannot matter for a Double timestamp.
-            var numerator = 0, denominator = 1, count = 0
-            while i < u.count, u[i] >= UInt8(ascii: "0"), u[i] <= UInt8(ascii: "9") {
-                if count < 9 {
-                    numerator = numerator * 10 + Int(u[i] - UInt8(ascii: "0"))
-                    denominator *= 10
-                }
-                count += 1
+            var scale = 0.1
+            let start = i
+            while i < b.count, b[i] >= 48, b[i] <= 57 {
+                fraction += Double(b[i] - 48) * scale
+                scale /= 10
                 i += 1
             }
-            guard count > 0 else { return nil }
-            fraction = Double(numerator) / Double(denominator)
+            if i == start { return nil }
         }
         var offset = 0
-        if expect("Zz") {
-            // UTC
-        } else if i < u.count, u[i] == UInt8(ascii: "+") || u[i] == UInt8(ascii: "-") {
-            let sign = u[i] == UInt8(ascii: "-") ? -1 : 1
+        guard i < b.count else { return nil }
+        if b[i] == UInt8(ascii: "Z") || b[i] == UInt8(ascii: "z") {
             i += 1
-            guard let oh = number(2), expect(":"), let om = number(2), oh < 24, om < 60 else { return nil }
+        } else if b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
+            let sign = b[i] == UInt8(ascii: "-") ? -1 : 1
+            i += 1
+            guard let oh = number(2), expect(":"), let om = number(2) else { return nil }
             offset = sign * (oh * 3600 + om * 60)
         } else {
             return nil
         }
-        guard i == u.count else { return nil }
-        var parts = tm()
-        parts.tm_year = Int32(year - 1900)
-        parts.tm_mon = Int32(month - 1)
-        parts.tm_mday = Int32(day)
-        parts.tm_hour = Int32(hour)
-        parts.tm_min = Int32(minute)
-        parts.tm_sec = Int32(second)
-        let t = timegm(&parts)
-        return Date(timeIntervalSince1970: Double(t - offset) + fraction)
+        guard i == b.count else { return nil }
+        var tmv = tm()
+        tmv.tm_year = Int32(year - 1900)
+        tmv.tm_mon = Int32(month - 1)
+        tmv.tm_mday = Int32(day)
+        tmv.tm_hour = Int32(hour)
+        tmv.tm_min = Int32(minute)
+        tmv.tm_sec = Int32(second)
+        let epoch = timegm(&tmv)
+        return Date(timeIntervalSince1970: Double(epoch - offset) + fraction)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import RuntimeCore
 
 /// metav1.Time: an instant serialised as RFC 3339 with whole seconds in UTC (`2024-05-01T10:00:00Z`).
 ///
@@ -102,66 +103,8 @@ public enum RFC3339 {
         return out + "Z"
     }
 
-    /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; `t`/`z` and a space separator are accepted too.
-    public static func parse(_ text: String) -> Date? {
-        let b = Array(text.utf8)
-        var i = 0
-        func number(_ n: Int) -> Int? {
-            guard i + n <= b.count else { return nil }
-            var v = 0
-            for k in 0..<n {
-                let c = b[i + k]
-                guard c >= 48 && c <= 57 else { return nil }
-                v = v * 10 + Int(c - 48)
-            }
-            i += n
-            return v
-        }
-        func expect(_ chars: String) -> Bool {
-            guard i < b.count, chars.utf8.contains(b[i]) else { return false }
-            i += 1
-            return true
-        }
-        guard let year = number(4), expect("-"), let month = number(2), expect("-"), let day = number(2),
-              expect("Tt "), let hour = number(2), expect(":"), let minute = number(2), expect(":"),
-              let second = number(2)
-        else { return nil }
-        guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second <= 60 else { return nil }
-        var fraction = 0.0
-        if i < b.count, b[i] == UInt8(ascii: ".") {
-            i += 1
-            var scale = 0.1
-            let start = i
-            while i < b.count, b[i] >= 48, b[i] <= 57 {
-                fraction += Double(b[i] - 48) * scale
-                scale /= 10
-                i += 1
-            }
-            if i == start { return nil }
-        }
-        var offset = 0
-        guard i < b.count else { return nil }
-        if b[i] == UInt8(ascii: "Z") || b[i] == UInt8(ascii: "z") {
-            i += 1
-        } else if b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
-            let sign = b[i] == UInt8(ascii: "-") ? -1 : 1
-            i += 1
-            guard let oh = number(2), expect(":"), let om = number(2) else { return nil }
-            offset = sign * (oh * 3600 + om * 60)
-        } else {
-            return nil
-        }
-        guard i == b.count else { return nil }
-        var tmv = tm()
-        tmv.tm_year = Int32(year - 1900)
-        tmv.tm_mon = Int32(month - 1)
-        tmv.tm_mday = Int32(day)
-        tmv.tm_hour = Int32(hour)
-        tmv.tm_min = Int32(minute)
-        tmv.tm_sec = Int32(second)
-        let epoch = timegm(&tmv)
-        return Date(timeIntervalSince1970: Double(epoch - offset) + fraction)
-    }
+    /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` (see ``Timestamp/parse(_:)``).
+    public static func parse(_ text: String) -> Date? { Timestamp.parse(text) }
 }
 
 /// intstr.IntOrString: a field that holds either a number or a name (ports, probe ports, maxUnavailable).
