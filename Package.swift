@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "kube-emulator", targets: ["kube-emulator"]),
         .executable(name: "agent-supervisor", targets: ["agent-supervisor"]),
         .executable(name: "agentctl", targets: ["agentctl"]),
+        .executable(name: "agent-operator", targets: ["agent-operator"]),
         .library(name: "KubeClient", targets: ["KubeClient"]),
         .library(name: "RuntimeCore", targets: ["RuntimeCore"]),
     ],
@@ -40,6 +41,10 @@ let package = Package(
                           path: "Sources/agent-supervisor", swiftSettings: strict),
         .executableTarget(name: "agentctl", dependencies: ["Registry", "RuntimeCore"],
                           path: "Sources/agentctl", swiftSettings: strict),
+        // The AgentSession controller (issue 5) and, later, the runtime API and local mode (issue 6).
+        .target(name: "Operator", dependencies: ["KubeClient", "Registry", "RuntimeCore"], swiftSettings: strict),
+        .executableTarget(name: "agent-operator", dependencies: ["Operator", "RuntimeCore"],
+                          path: "Sources/agent-operator", swiftSettings: strict),
         // In-memory Kubernetes API server for tests and demos (never linked into the production programs).
         .target(name: "KubeEmulator", dependencies: ["RuntimeCore"], swiftSettings: strict),
         .executableTarget(name: "kube-emulator", dependencies: ["KubeEmulator", "RuntimeCore"],
@@ -49,14 +54,22 @@ let package = Package(
         .executableTarget(name: "kube-bench", dependencies: ["KubeClient", "RuntimeCore"],
                           path: "bench/kubeclient/KubeBench", swiftSettings: strict),
 
+        .executableTarget(name: "operator-bench", dependencies: ["KubeClient", "RuntimeCore"],
+                          path: "bench/operator/OperatorBench", swiftSettings: strict),
         .executableTarget(name: "registry-bench", dependencies: ["Registry", "RuntimeCore"],
                           path: "bench/registry/RegistryBench", swiftSettings: strict),
 
+        // Process-level test helpers: built binaries, kube-emulator/etcd/agent-operator on random ports, kubectl.
+        .target(name: "AgentTestSupport", dependencies: ["KubeClient", "Registry", "RuntimeCore"],
+                path: "Tests/AgentTestSupport", swiftSettings: strict),
         .testTarget(name: "RuntimeCoreTests", dependencies: ["RuntimeCore"], swiftSettings: strict),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeEmulator", "RuntimeCore"],
                     swiftSettings: strict),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "RuntimeCore"], swiftSettings: strict),
         .testTarget(name: "PodTests", dependencies: ["Pod", "RuntimeCore"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "OperatorTests", dependencies: ["Operator", "AgentTestSupport", "KubeClient", "KubeEmulator",
+                                                         "Registry", "RuntimeCore"],
+                    exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "KubeEmulatorTests", dependencies: ["KubeEmulator", "RuntimeCore"],
                     exclude: ["Fixtures"], swiftSettings: strict),
     ]

@@ -31,8 +31,9 @@ command -v kubectl >/dev/null || echo "setup: warning: kubectl not found; the ku
 # aider-chat from PyPI in a virtualenv at .venv-aider/ (gitignored). Idempotent: skipped once
 # .venv-aider/bin/aider exists; a half-finished earlier install is removed and redone. Pinned, because the test
 # asserts Aider's own login-screen wording.
+# AGENT_SETUP_SKIP_AIDER=1 skips it (the demo does not need Aider and must stay within its time budget).
 root="$(cd "$(dirname "$0")/.." && pwd)"
-if [ ! -x "$root/.venv-aider/bin/aider" ]; then
+if [ "${AGENT_SETUP_SKIP_AIDER:-0}" != 1 ] && [ ! -x "$root/.venv-aider/bin/aider" ]; then
   if ! python3 -m venv --help >/dev/null 2>&1; then
     SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq

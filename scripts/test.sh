@@ -5,5 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="/opt/swift/usr/bin:$PATH"
+bash scripts/check-manifests.sh; [ "$(id -u)" -ne 0 ] || bash scripts/rootfs-smoke.sh  # chart, manifests, release (issue 7)
 swift build --build-tests
 swift test --skip-build "$@"

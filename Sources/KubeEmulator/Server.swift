@@ -27,6 +27,8 @@ public final class EmulatorServer: Sendable {
         public var maxBodyBytes = 3 << 20
         /// Run agent pods as local processes (`--run-pods`); nil leaves every pod Pending.
         public var kubelet: ProcessKubelet.Configuration?
+        /// Append one JSON line per API request to this file (`--audit-log`, see `ServerAudit.swift`).
+        public var auditLog: String?
         /// Creates the default configuration.
         public init() {}
     }
@@ -38,6 +40,7 @@ public final class EmulatorServer: Sendable {
     let faults: FaultInjector
     let logger: Logger
     private let http: Mutex<HTTPServer?> = Mutex(nil)
+    private let audit: Mutex<AuditLog?> = Mutex(nil)
     /// The process kubelet, when pods are run.
     public let kubelet: ProcessKubelet?
 
@@ -54,6 +57,8 @@ public final class EmulatorServer: Sendable {
     /// Starts serving (and the kubelet, if configured); returns the bound port.
     @discardableResult
     public func start() throws -> Int {
+        let auditLog = try configuration.auditLog.map { path throws(UsageError) in try AuditLog(path: path) }
+        audit.withLock { $0 = auditLog }
         try kubelet?.start()
         var hc = HTTPServer.Configuration(listen: configuration.listen, threads: configuration.threads,
                                           maxBodyBytes: configuration.maxBodyBytes)
@@ -92,6 +97,7 @@ public final class EmulatorServer: Sendable {
         }
         server?.stop()
         kubelet?.stop()
+        audit.withLock { $0?.close() }
     }
 
     // MARK: Dispatch
@@ -130,6 +136,7 @@ public final class EmulatorServer: Sendable {
                 return w.send(notFound())
             }
             let isWatch = req.method == "GET" && path.name == nil && ["true", "1"].contains(req.query("watch") ?? "")
+            audit.withLock { $0 }?.record(req, path, isWatch: isWatch)
             if !isWatch, let injected = faults.intercept() { return w.send(injected) }
             if isWatch { return serveWatch(req, path, w) }
             do {

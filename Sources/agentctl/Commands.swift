@@ -31,6 +31,8 @@ protocol AgentctlCommand: Sendable {
 enum Agentctl {
     /// Every command, in help order.
     static let commands: [any AgentctlCommand.Type] = [
+        SpawnCommand.self, StopCommand.self, ListCommand.self, GetCommand.self, WaitCommand.self, LogsCommand.self,
+        ScreenCommand.self, InputCommand.self, AttachCommand.self, EventsCommand.self,
         RegistryCommand.self,
     ]
 
@@ -46,8 +48,11 @@ enum Agentctl {
         for c in commands { out += "  " + c.name.padding(toLength: 12, withPad: " ", startingAt: 0) + c.summary + "\n" }
         out += """
 
+            Runtime API commands take --server URL and --token-file FILE (or AGENTCTL_SERVER, AGENTCTL_TOKEN_FILE,
+            or server/tokenFile in ~/.config/agentctl/config.yaml, AGENTCTL_CONFIG) and -o table|wide|json.
             Run 'agentctl COMMAND --help' for a command's flags.
-            Exit codes: 0 ok, 1 error, 2 usage, 3 not found.
+            Exit codes: 0 ok, 1 error, 2 usage or invalid request, 3 not found, 4 conflict (exists, not ready),
+            5 refused by policy or quota, 6 unauthorized.
 
             """
         return out

@@ -23,6 +23,7 @@ let spec = CommandLineSpec(
         .bool("run-pods", help: "run agent pods (those starting /opt/agent-runtime/agent-supervisor) as local processes"),
         .value("supervisor-binary", "PATH", help: "agent-supervisor binary that --run-pods starts for the injected one"),
         .value("pod-root", "DIR", help: "where --run-pods keeps pod volumes and logs (default: a temp dir)"),
+        .value("audit-log", "FILE", help: "append one JSON line per API request (verb, group, resource, namespace, user agent)"),
     ])
 
 let flags = spec.parseOrExit()
@@ -40,6 +41,7 @@ do {
     config.faults.retryAfterSeconds = try flags.int("fault-retry-after") ?? 1
     config.faults.delayMilliseconds = try flags.int("fault-delay") ?? 0
     config.faults.dropWatchesAfterSeconds = try flags.double("fault-drop-watches-after") ?? 0
+    config.auditLog = flags.string("audit-log")
     guard (0...1).contains(config.faults.errorRate) else { throw UsageError("--fault-error-rate must be between 0 and 1") }
     guard config.watchHistory > 0 else { throw UsageError("--watch-history must be at least 1") }
     if flags.bool("run-pods") {

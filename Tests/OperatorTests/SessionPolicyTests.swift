@@ -1,0 +1,111 @@
+import Foundation
+import KubeClient
+import XCTest
+
+@testable import Operator
+
+final class SessionPolicyTests: XCTestCase {
+    let policy = SessionPolicy(config: OperatorConfig())
+
+    func testDefaults() {
+        let e = effective(makeSession())
+        XCTAssertEqual(e.agentId, "team-a.fix-login-bug")
+        XCTAssertEqual(e.displayName, "fix-login-bug")
+        XCTAssertEqual(e.image, "ghcr.io/parallax-ai/agent-codex:0.1.0")
+        XCTAssertEqual(e.cliCommand, ["codex"])
+        XCTAssertEqual(e.workdir, "/workspace")
+        XCTAssertEqual(e.restartPolicy, "OnFailure")
+        XCTAssertEqual(e.registryTTLSeconds, 30)
+        XCTAssertTrue(e.registryEnabled)
+        XCTAssertEqual(e.resources.requests, ["cpu": "250m", "memory": "512Mi"])
+        XCTAssertEqual(e.resources.limits, ["cpu": "2", "memory": "4Gi"])
+    }
+
+    func testSpecValuesWin() {
+        let e = effective(makeSession { s in
+            s.agentId = "custom-id"
+            s.displayName = "Fixer"
+            s.image = "my/image:1"
+            s.command = ["codex", "--yolo"]
+            s.args = ["--model", "o3"]
+            s.workdir = "/src"
+            s.restartPolicy = "Never"
+            s.registry = .init(enabled: false, ttlSeconds: 60)
+            s.resources = ResourceRequirements(requests: ["cpu": "1"])
+        })
+        XCTAssertEqual(e.agentId, "custom-id")
+        XCTAssertEqual(e.displayName, "Fixer")
+        XCTAssertEqual(e.image, "my/image:1")
+        XCTAssertEqual(e.cliCommand, ["codex", "--yolo", "--model", "o3"])
+        XCTAssertEqual(e.workdir, "/src")
+        XCTAssertEqual(e.restartPolicy, "Never")
+        XCTAssertFalse(e.registryEnabled)
+        XCTAssertEqual(e.registryTTLSeconds, 60)
+        XCTAssertEqual(e.resources.requests, ["cpu": "1", "memory": "512Mi"], "defaults fill only what is missing")
+    }
+
+    func violation(_ s: AgentSession, config: OperatorConfig = OperatorConfig()) -> String? {
+        if case .failure(let v) = SessionPolicy(config: config).evaluate(s) { return v.description }
+        return nil
+    }
+
+    func testDisallowedAndUnknownTypes() {
+        var config = OperatorConfig()
+        config.allowedAgentTypes = ["codex", "claude"]
+        XCTAssertTrue(violation(makeSession(type: "custom") { $0.image = "x"; $0.command = ["y"] }, config: config)?
+            .contains("agentType \"custom\" is not allowed") ?? false)
+        XCTAssertTrue(violation(makeSession(type: "cursor"))?.contains("agentType \"cursor\" is unknown") ?? false)
+    }
+
+    func testCustomNeedsImageAndCommand() {
+        XCTAssertTrue(violation(makeSession(type: "custom"))?.contains("no image") ?? false)
+        XCTAssertTrue(violation(makeSession(type: "custom") { $0.image = "x" })?.contains("no command") ?? false)
+        XCTAssertNil(violation(makeSession(type: "custom") { $0.image = "x"; $0.command = ["sh"] }))
+    }
+
+    func testAbsurdResourcesAreRejected() {
+        let v = violation(makeSession { $0.resources = ResourceRequirements(requests: ["cpu": "100000"]) })
+        XCTAssertEqual(v.map { $0.contains("resources.requests.cpu 100000 exceeds the policy maximum 8") }, true, v ?? "")
+        let v2 = violation(makeSession { $0.resources = ResourceRequirements(limits: ["memory": "1Ti"]) })
+        XCTAssertEqual(v2.map { $0.contains("resources.limits.memory 1Ti exceeds the policy maximum 32Gi") }, true, v2 ?? "")
+        let v3 = violation(makeSession { $0.resources = ResourceRequirements(limits: ["cpu": "1"], requests: ["cpu": "2"]) })
+        XCTAssertEqual(v3.map { $0.contains("resources.requests.cpu 2 is above its limit 1") }, true, v3 ?? "")
+    }
+
+    func testExplicitSmallLimitLowersTheDefaultRequest() {
+        let e = effective(makeSession { $0.resources = ResourceRequirements(limits: ["cpu": "100m"]) })
+        XCTAssertEqual(e.resources.requests?["cpu"], "100m")
+        XCTAssertEqual(e.resources.limits?["cpu"], "100m")
+    }
+
+    func testNamesThatDoNotFitDerivedObjects() {
+        let name = String(repeating: "a", count: 250)
+        XCTAssertTrue(violation(makeSession(name))?.contains("at most 241 fit its Secret name") ?? false)
+        XCTAssertNil(violation(makeSession(String(repeating: "a", count: 241))))
+    }
+
+    func testReservedEnvAndOtherChecks() {
+        XCTAssertTrue(violation(makeSession { $0.env = [EnvVar(name: "SUPERVISOR_TOKEN", value: "x")] })?
+            .contains("env SUPERVISOR_TOKEN is set by the operator") ?? false)
+        XCTAssertTrue(violation(makeSession { $0.restartPolicy = "Sometimes" })?.contains("restartPolicy") ?? false)
+        XCTAssertTrue(violation(makeSession { $0.workdir = "relative" })?.contains("absolute path") ?? false)
+        XCTAssertTrue(violation(makeSession { $0.workdir = "/opt/agent-runtime/x" })?.contains("collides") ?? false)
+        XCTAssertTrue(violation(makeSession { $0.agentId = "a/b" })?.contains("must not contain '/'") ?? false)
+        XCTAssertTrue(violation(makeSession { $0.workspace = .init(size: "1Gi", existingClaim: "c") })?.contains("either") ?? false)
+        XCTAssertTrue(violation(makeSession { $0.login = .init(callbackUrl: "ftp://x") })?.contains("callbackUrl") ?? false)
+        XCTAssertTrue(violation(makeSession { $0.registry = .init(ttlSeconds: 1) })?.contains("ttlSeconds") ?? false)
+        XCTAssertTrue(violation(makeSession { $0.mcp = .init(keySecretRef: .init(name: "")) })?.contains("keySecretRef.name") ?? false)
+    }
+
+    func testImageOverridePolicy() {
+        var config = OperatorConfig()
+        config.allowImageOverride = false
+        XCTAssertTrue(violation(makeSession { $0.image = "evil:latest" }, config: config)?.contains("spec.image is not allowed") ?? false)
+    }
+
+    func testKeyRefDefaultsToApiKey() {
+        let e = effective(makeSession { $0.mcp = .init(serverUrl: "https://m", keySecretRef: .init(name: "k")) })
+        XCTAssertEqual(e.mcpKeyRef, .init(name: "k", key: "api-key"))
+        XCTAssertEqual(e.mcpServerURL, "https://m")
+    }
+}
