@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "PodTests", dependencies: ["Pod", "RuntimeCore"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "OperatorTests", dependencies: ["Operator", "AgentTestSupport", "KubeClient", "KubeEmulator",
                                                          "Registry", "RuntimeCore"],
-                    exclude: ["Fixtures"], swiftSettings: strict),
+                    swiftSettings: strict),
         .testTarget(name: "KubeEmulatorTests", dependencies: ["KubeEmulator", "RuntimeCore"],
                     exclude: ["Fixtures"], swiftSettings: strict),
     ]

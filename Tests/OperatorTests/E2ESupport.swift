@@ -126,7 +126,7 @@ final class CallbackReceiver: @unchecked Sendable {
 
 /// The fake CLI: waits a moment (so `Starting` is visible), then shows a Codex-style device-code login
 /// screen, and its ready screen after a line of input.
-let fakeCLICommand = ["sh", "-c", "sleep 1.5; exec python3 \(repoRoot)/Tests/OperatorTests/Fixtures/fake_login_cli.py"]
+let fakeCLICommand = ["sh", "-c", "sleep 1.5; exec python3 \(repoRoot)/Tests/PodTests/Fixtures/fake_login_cli.py"]
 
 /// An AgentSession manifest running the fake CLI.
 func fakeSessionYAML(_ name: String, namespace: String = "default", ttl: Int = 5, callback: String? = nil, extra: String = "") -> String {

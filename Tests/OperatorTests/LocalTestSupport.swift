@@ -7,7 +7,7 @@ import XCTest
 @testable import Operator
 
 /// A CLI that shows a Codex-style device-code login, then its ready screen after a line of input.
-let loginCLI = ["python3", repoRoot + "/Tests/OperatorTests/Fixtures/fake_login_cli.py"]
+let loginCLI = ["python3", repoRoot + "/Tests/PodTests/Fixtures/fake_login_cli.py"]
 /// A CLI that prints a banner and echoes what it reads (custom type: ready once output is quiet).
 let echoCLI = ["sh", "-c", "echo 'echo agent ready'; while IFS= read -r line; do echo \"you said: $line\"; done"]
 
