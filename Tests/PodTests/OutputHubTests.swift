@@ -94,7 +94,9 @@ final class OutputHubTests: XCTestCase {
             XCTAssertEqual(h.screen.cursorX, reference.cursorX, input)
             XCTAssertEqual(h.screen.cursorY, reference.cursorY, input)
             // The line log still saw every line.
-            let all = Array(("previous content\r\nmore" + input).utf8).split(separator: 0x0A, omittingEmptySubsequences: false)
+            var all = Array(("previous content\r\nmore" + input).utf8).split(separator: 0x0A, omittingEmptySubsequences: false)
+            // Input that ends with a newline has no partial last line yet (a random last line may be empty).
+            if all.last?.isEmpty == true { all.removeLast() }
             XCTAssertEqual(h.tail(1000).count, min(1000, all.count), input)
             XCTAssertEqual(h.screenShortcuts, [0, 2, 5].contains(n) ? 1 : 0, "case \(n)")
         }
