@@ -9,31 +9,8 @@ import RuntimeCore
 /// model, with the AgentSession phases (`Pending`, `Starting`, `Authenticating`, `Ready`, `Stopping`,
 /// `Stopped`, `Error`) in both. Never holds a secret: the supervisor's token is not part of it.
 public struct AgentInfo: Sendable, Equatable {
-    /// The login prompt an agent shows.
-    public struct Login: Sendable, Equatable {
-        /// The URL to open, if the agent showed one.
-        public var url: String?
-        /// The one-time code, if shown.
-        public var code: String?
-        /// The prompt's text.
-        public var message: String?
-        /// When the prompt was first seen.
-        public var since: String?
-
-        /// Creates login details.
-        public init(url: String? = nil, code: String? = nil, message: String? = nil, since: String? = nil) {
-            self.url = url
-            self.code = code
-            self.message = message
-            self.since = since
-        }
-
-        /// JSON form.
-        public var json: JSON {
-            ["url": url.map(JSON.string) ?? .null, "code": code.map(JSON.string) ?? .null,
-             "message": message.map(JSON.string) ?? .null, "since": since.map(JSON.string) ?? .null]
-        }
-    }
+    /// The login prompt an agent shows: the same shape as the AgentSession status's `login`.
+    public typealias Login = AgentSessionStatus.LoginStatus
 
     /// The Parallax id.
     public var agentId: String
@@ -107,4 +84,12 @@ public struct AgentInfo: Sendable, Equatable {
 
     /// True while the agent waits for a person to log in.
     public var needsLogin: Bool { phase == SessionPhase.authenticating.rawValue }
+}
+
+extension AgentSessionStatus.LoginStatus {
+    /// JSON form in the runtime API (absent fields as `null`).
+    public var json: JSON {
+        ["url": url.map(JSON.string) ?? .null, "code": code.map(JSON.string) ?? .null,
+         "message": message.map(JSON.string) ?? .null, "since": since.map(JSON.string) ?? .null]
+    }
 }

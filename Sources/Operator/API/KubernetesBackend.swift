@@ -266,7 +266,7 @@ public final class KubernetesBackend: AgentBackend {
             phase = SessionPhase.stopping.rawValue
             message = "the session is being deleted"
         }
-        let login = status?.login.map { AgentInfo.Login(url: $0.url, code: $0.code, message: $0.message, since: $0.since) }
+        let login = status?.login
         return AgentInfo(agentId: Self.agentId(of: s), agentType: s.spec.agentType, workspaceId: s.spec.workspaceId, phase: phase,
                          endpoint: status?.endpoint, health: observation?.health ?? .unknown, startedAt: status?.startTime,
                          login: phase == SessionPhase.authenticating.rawValue ? login : nil, state: observation?.state,
