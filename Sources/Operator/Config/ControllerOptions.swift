@@ -42,6 +42,17 @@ public struct ControllerOptions: Sendable {
     public var kubeQPS: Double?, kubeBurst: Int
 
     /// The command line (flags, help, `AGENT_*` environment fallbacks).
+    /// The registry flags (etcd connection and key prefix) that `controller` and `local` share (CONTRACT §8).
+    static let registryFlags: [FlagSpec] = [
+        .value("etcd-endpoints", "URLS", help: "etcd client URLs, comma-separated (none: no registry)", env: "AGENT_ETCD_ENDPOINTS"),
+        .value("etcd-cacert", "FILE", help: "CA bundle of etcd's TLS certificate", env: "AGENT_ETCD_CACERT"),
+        .value("etcd-cert", "FILE", help: "client certificate for etcd", env: "AGENT_ETCD_CERT"),
+        .value("etcd-key", "FILE", help: "client key for etcd", env: "AGENT_ETCD_KEY"),
+        .value("etcd-username", "USER", help: "etcd user", env: "AGENT_ETCD_USERNAME"),
+        .value("etcd-password-file", "FILE", help: "file holding the etcd password", env: "AGENT_ETCD_PASSWORD_FILE"),
+        .value("registry-prefix", "PREFIX", help: "registry key prefix", default: "/parallax", env: "AGENT_REGISTRY_PREFIX"),
+    ]
+
     public static let spec = CommandLineSpec(
         program: "agent-operator",
         usage: "[controller] [FLAGS]   (agent-operator local --help: the runtime without Kubernetes)",
@@ -67,13 +78,6 @@ public struct ControllerOptions: Sendable {
             .value("health-addr", "ADDR", help: "/healthz and /readyz listen address; 0 disables", default: ":8081", env: "AGENT_HEALTH_ADDR"),
             .value("api-addr", "ADDR", help: "runtime API listen address (needs --api-token-file); 0 disables", default: ":8090", env: "AGENT_API_ADDR"),
             .value("api-token-file", "FILE", help: "bearer tokens of the runtime API, one per line", env: "AGENT_API_TOKEN_FILE"),
-            .value("etcd-endpoints", "URLS", help: "etcd client URLs, comma-separated (none: no registry)", env: "AGENT_ETCD_ENDPOINTS"),
-            .value("etcd-cacert", "FILE", help: "CA bundle of etcd's TLS certificate", env: "AGENT_ETCD_CACERT"),
-            .value("etcd-cert", "FILE", help: "client certificate for etcd", env: "AGENT_ETCD_CERT"),
-            .value("etcd-key", "FILE", help: "client key for etcd", env: "AGENT_ETCD_KEY"),
-            .value("etcd-username", "USER", help: "etcd user", env: "AGENT_ETCD_USERNAME"),
-            .value("etcd-password-file", "FILE", help: "file holding the etcd password", env: "AGENT_ETCD_PASSWORD_FILE"),
-            .value("registry-prefix", "PREFIX", help: "registry key prefix", default: "/parallax", env: "AGENT_REGISTRY_PREFIX"),
             .value("max-concurrent-reconciles", "N", help: "sessions reconciled at once", default: "16",
                    env: "AGENT_MAX_CONCURRENT_RECONCILES"),
             .value("supervisor-image", "IMAGE", help: "image the init container copies agent-supervisor from (default: the operator's own, $AGENT_OPERATOR_IMAGE)",
@@ -82,7 +86,7 @@ public struct ControllerOptions: Sendable {
             .value("kube-api-qps", "QPS", help: "client-side limit of Kubernetes API requests per second (default: none)",
                    env: "AGENT_KUBE_API_QPS"),
             .value("kube-api-burst", "N", help: "burst of --kube-api-qps", default: "100", env: "AGENT_KUBE_API_BURST"),
-        ])
+        ] + ControllerOptions.registryFlags)
 
     /// Checks parsed flags.
     public init(flags f: ParsedFlags, environment: [String: String] = ProcessInfo.processInfo.environment) throws(UsageError) {

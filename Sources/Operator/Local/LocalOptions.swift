@@ -61,13 +61,6 @@ public struct LocalOptions: Sendable {
             .value("agent-memory", "BYTES", help: "memory of each agent: cgroup memory.max, else RLIMIT_AS (512Mi, 4Gi; 0: none)", default: "0"),
             .value("agent-max-processes", "N", help: "processes of each agent: cgroup pids.max, else RLIMIT_NPROC (0: none)", default: "0"),
             .value("cgroup-root", "DIR", help: "delegated cgroup v2 directory (memory and pids enabled) for per-agent cgroups"),
-            .value("etcd-endpoints", "URLS", help: "etcd client URLs, comma-separated (none: no registry)", env: "AGENT_ETCD_ENDPOINTS"),
-            .value("etcd-cacert", "FILE", help: "CA bundle of etcd's TLS certificate", env: "AGENT_ETCD_CACERT"),
-            .value("etcd-cert", "FILE", help: "client certificate for etcd", env: "AGENT_ETCD_CERT"),
-            .value("etcd-key", "FILE", help: "client key for etcd", env: "AGENT_ETCD_KEY"),
-            .value("etcd-username", "USER", help: "etcd user", env: "AGENT_ETCD_USERNAME"),
-            .value("etcd-password-file", "FILE", help: "file holding the etcd password", env: "AGENT_ETCD_PASSWORD_FILE"),
-            .value("registry-prefix", "PREFIX", help: "registry key prefix", default: "/parallax", env: "AGENT_REGISTRY_PREFIX"),
             .value("registry-ttl", "SECONDS", help: "registry lease TTL", default: "30", env: "AGENT_REGISTRY_TTL"),
             .value("namespace", "NS", help: "registry metadata namespace of agents that name none", default: "local"),
             .value("config", "FILE", help: "policy: allowed agent types, commands per type, per-workspace quota (YAML)", env: "AGENT_CONFIG"),
@@ -76,7 +69,7 @@ public struct LocalOptions: Sendable {
             .bool("remove-workspaces", help: "delete an agent's workspace directory when it stops (default: keep it)"),
             .value("metrics-addr", "ADDR", help: "extra /metrics listener without a token; 0 disables", default: "0"),
             .value("health-addr", "ADDR", help: "/healthz and /readyz listener; 0 disables", default: "0"),
-        ])
+        ] + ControllerOptions.registryFlags)
 
     /// Checks parsed flags.
     public init(flags f: ParsedFlags, executable: String = CommandLine.arguments[0]) throws(UsageError) {
