@@ -193,3 +193,11 @@ public func configureLogging(_ flags: ParsedFlags) throws(UsageError) {
     guard let level = LogLevel(parsing: levelText) else { throw UsageError("--log-level must be debug, info, warning or error") }
     Logger.bootstrap(level: level, format: format)
 }
+
+extension Duration {
+    /// Whole milliseconds, rounded down.
+    public var milliseconds: Int64 {
+        let (s, attos) = components
+        return s * 1000 + attos / 1_000_000_000_000_000
+    }
+}

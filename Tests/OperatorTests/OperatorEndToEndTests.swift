@@ -1,4 +1,5 @@
 import AgentTestSupport
+import CurlHTTP
 import Foundation
 import KubeClient
 import Registry

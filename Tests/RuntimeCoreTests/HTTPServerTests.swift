@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 
+import CurlHTTP
 @testable import RuntimeCore
 
 /// Exercises the civetweb server through the libcurl client: both halves of our HTTP stack at once.
@@ -97,65 +98,11 @@ final class HTTPServerTests: XCTestCase {
         XCTAssertTrue(text.contains("event: output\ndata: line1\ndata: line2\n\n"))
     }
 
-    func testConcurrentRequestsShareTheClientLoop() async throws {
-        let c = client
-        let url = base + "/hello"
-        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
-            for _ in 0..<50 {
-                group.addTask {
-                    try await c.execute(HTTPClientRequest(url: url, headers: [("Authorization", "Bearer s3cret")])).status
-                }
-            }
-            return try await group.reduce(into: [Int]()) { $0.append($1) }
-        }
-        XCTAssertEqual(statuses, Array(repeating: 200, count: 50))
-    }
-
-    func testConnectionRefusedIsATypedError() async throws {
-        do {
-            _ = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:1/x", timeout: .seconds(2)))
-            XCTFail("expected an error")
-        } catch {
-            guard case .connectionFailed = error else { return XCTFail("got \(error)") }
-        }
-    }
-
-    func testCancellingAStreamEndsIt() async throws {
-        let router = Router([("GET", "/forever", .streaming({ _, w in
-            w.startStream(headers: [])
-            while w.write("tick\n"), !w.isServerStopping { usleep(20_000) }
-        }))])
-        let s2 = HTTPServer(configuration: .init(listen: "127.0.0.1:0", threads: 4), handler: router.handler)
-        try s2.start()
-        defer { s2.stop() }
-        let s = try await client.stream(HTTPClientRequest(url: "http://127.0.0.1:\(s2.port)/forever", timeout: nil))
-        var chunks = 0
-        for try await _ in s.body {
-            chunks += 1
-            if chunks == 3 { s.cancel() }
-        }
-        XCTAssertGreaterThanOrEqual(chunks, 3)
-    }
-
     func testConstantTimeEquals() {
         XCTAssertTrue(constantTimeEquals("abc", "abc"))
         XCTAssertFalse(constantTimeEquals("abc", "abd"))
         XCTAssertFalse(constantTimeEquals("abc", "abcd"))
         XCTAssertFalse(constantTimeEquals("", "a"))
         XCTAssertTrue(constantTimeEquals("", ""))
-    }
-}
-
-/// A client that was shut down fails new requests at once (it used to wait forever).
-final class HTTPClientShutdownTests: XCTestCase {
-    func testRequestAfterShutdownFailsFast() async throws {
-        let client = HTTPClient(name: "short-lived")
-        client.shutdown()
-        do {
-            _ = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:1/", timeout: .seconds(30)))
-            XCTFail("expected an error")
-        } catch {
-            guard case .cancelled = error else { return XCTFail("got \(error)") }
-        }
     }
 }

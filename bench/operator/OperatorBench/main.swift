@@ -6,6 +6,7 @@
 //   operator-bench raw --server URL --count N --concurrency C --namespace NS
 //       the emulator's raw ceiling in the same run: N creates of session-sized objects (ConfigMaps) as fast
 //       as C clients can go; prints one JSON line.
+import CurlHTTP
 import Foundation
 import KubeClient
 import RuntimeCore

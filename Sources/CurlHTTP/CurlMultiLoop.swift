@@ -1,5 +1,6 @@
 import CCurl
 import Foundation
+import RuntimeCore
 import Synchronization
 
 /// libcurl needs one global initialisation before any handle exists.
@@ -287,13 +288,5 @@ final class CurlTransfer: @unchecked Sendable {
         }
         onComplete = nil
         onHeaders = nil
-    }
-}
-
-extension Duration {
-    /// Whole milliseconds, rounded down.
-    public var milliseconds: Int64 {
-        let (s, attos) = components
-        return s * 1000 + attos / 1_000_000_000_000_000
     }
 }
