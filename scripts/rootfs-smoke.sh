@@ -78,7 +78,7 @@ in_root /usr/local/bin/agent-supervisor --version
 for exe in /opt/agent-runtime/agent-supervisor /usr/local/bin/agent-operator; do
   unresolved=$(in_root ldd "$exe" | grep 'not found' || true)
   [ -z "$unresolved" ] || { echo "rootfs-smoke: $exe: unresolved libraries: $unresolved" >&2; exit 1; }
-  echo "  $exe: libcurl from $(in_root ldd "$exe" | awk '/libcurl/ {print $3}')"
+  echo "  $exe: libcivetweb from $(in_root ldd "$exe" | awk '/libcivetweb/ {print $3}')"
 done
 lap "install + --version in the root"
 

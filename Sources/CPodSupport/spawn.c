@@ -86,10 +86,3 @@ int pod_open_pty(int *master_out, char *name, unsigned long name_len, const char
 int pod_pipe_cloexec(int fds[2]) {
     return pipe2(fds, O_CLOEXEC) == 0 ? 0 : errno;
 }
-
-void pod_set_thread_name(const char *name) {
-    char buf[16];
-    strncpy(buf, name, sizeof buf - 1);
-    buf[sizeof buf - 1] = 0;
-    pthread_setname_np(pthread_self(), buf);
-}

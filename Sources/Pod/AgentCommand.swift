@@ -1,5 +1,6 @@
 import CPodSupport
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// What to run: the agent's command line, environment and working directory.
 public struct AgentCommand: Sendable, Equatable {

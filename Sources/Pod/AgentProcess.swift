@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Synchronization
 
 /// One run of the agent: its process, its pseudo-terminal, and the reader and writer threads.

@@ -1,6 +1,7 @@
 /// A fixed-capacity ring of the most recent bytes written (the raw scrollback replayed to new viewers).
 ///
-/// Memory is allocated once; appending never grows it. Not thread-safe: ``OutputHub`` guards it.
+/// Storage grows with the output until it reaches the capacity (an idle agent's supervisor holds only the
+/// little it printed), then stays fixed and wraps. Not thread-safe: ``OutputHub`` guards it.
 struct ByteRing: Sendable {
     /// Maximum bytes kept.
     let capacity: Int
@@ -15,13 +16,23 @@ struct ByteRing: Sendable {
     init(capacity: Int) {
         precondition(capacity > 0)
         self.capacity = capacity
-        storage = [UInt8](repeating: 0, count: capacity)
+        storage = []
     }
 
     /// Appends bytes, dropping the oldest ones beyond the capacity.
     mutating func append(_ bytes: UnsafeRawBufferPointer) {
         totalWritten &+= UInt64(bytes.count)
         var src = bytes
+        if storage.count < capacity {
+            // Not yet full: start is 0 and the bytes go on the end, growing geometrically up to the capacity.
+            let n = min(src.count, capacity - storage.count)
+            let needed = storage.count + n
+            if needed > storage.capacity { storage.reserveCapacity(min(capacity, max(needed, 2 * storage.capacity))) }
+            storage.append(contentsOf: UnsafeRawBufferPointer(rebasing: src[..<n]))
+            count = storage.count
+            src = UnsafeRawBufferPointer(rebasing: src[n...])
+            if src.isEmpty { return }
+        }
         if src.count >= capacity {
             src = UnsafeRawBufferPointer(rebasing: src[(src.count - capacity)...])
             storage.withUnsafeMutableBytes { $0.copyMemory(from: src) }
@@ -48,6 +59,9 @@ struct ByteRing: Sendable {
             count += src.count
         }
     }
+
+    /// Bytes of storage allocated so far (grows to ``capacity`` only as output arrives).
+    var allocatedBytes: Int { storage.capacity }
 
     /// Appends an array of bytes.
     mutating func append(_ bytes: [UInt8]) {

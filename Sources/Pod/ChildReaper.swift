@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Glibc
+import RuntimeCore
 import Synchronization
 
 /// How a child process ended.
@@ -59,7 +61,7 @@ public final class ChildReaper: Sendable {
     private let state = Mutex(State())
     /// Wakes the all-children thread when a child appears after `waitpid` said there were none; also
     /// serialises spawning with exit lookup (see ``spawn(_:)``).
-    private let condition = NSCondition()
+    private let condition = ThreadCondition()
 
     /// Creates a reaper; the all-children thread starts with the first spawn.
     public init(mode: Mode) {

@@ -16,9 +16,10 @@ struct LineLog: @unchecked Sendable {
     let maxLineLength: Int
 
     /// Text of the completed lines, back to back in a byte ring (no allocation per line: a fast agent
-    /// completes a million lines a second). Untouched ring pages cost no memory until used.
+    /// completes a million lines a second). It grows with the text until it holds ``maxBytes``, then wraps,
+    /// so a quiet agent's log costs only what it printed.
     private var ring: [UInt8] = []
-    /// Bytes ever appended to the ring (absolute positions; `position % ring.count` is the index).
+    /// Bytes ever appended to the ring (absolute positions; `position % maxBytes` is the index).
     private var written: UInt64 = 0
     /// Absolute start and length of each held line; entries before `head` are dropped (compacted now and then).
     private var starts: [UInt64] = []
@@ -72,7 +73,7 @@ struct LineLog: @unchecked Sendable {
     private func line(_ i: Int) -> String {
         let length = Int(lengths[i])
         guard length > 0 else { return "" }
-        let cap = ring.count
+        let cap = maxBytes
         let from = Int(starts[i] % UInt64(cap))
         if from + length <= cap { return String(decoding: ring[from..<(from + length)], as: UTF8.self) }
         return String(decoding: ring[from...] + ring[..<(from + length - cap)], as: UTF8.self)
@@ -122,9 +123,17 @@ struct LineLog: @unchecked Sendable {
             completedText.append(contentsOf: line)
             completedText.append(0x0A)
         }
-        if ring.isEmpty { ring = [UInt8](repeating: 0, count: maxBytes) }
-        let cap = ring.count
+        let cap = maxBytes
         let length = line.count
+        if ring.count < cap {
+            // Before the first wrap, positions are indices; growing the ring keeps them valid.
+            let needed = Int(min(UInt64(cap), written + UInt64(length)))
+            if needed > ring.count {
+                let size = min(cap, max(needed, 2 * ring.count, 4096))
+                ring.reserveCapacity(size)
+                ring.append(contentsOf: repeatElement(0, count: size - ring.count))
+            }
+        }
         let from = Int(written % UInt64(cap))
         let first = min(length, cap - from)
         ring.withUnsafeMutableBytes { dst in

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Appends the agent's stripped output lines to a file on the workspace volume, rotating by size.
 ///

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A login prompt the agent shows: where to go, which code to enter, and what it said.
 public struct LoginInfo: Sendable, Equatable {
@@ -156,7 +156,7 @@ public struct LoginDetector: Sendable {
         let lineEnd = text[hit.upperBound...].firstIndex(of: "\n") ?? text.endIndex
         var message = String(text[lineStart..<lineEnd])
         message = message.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
-        message = message.trimmingCharacters(in: CharacterSet(charactersIn: "│|╭╮╰╯─ "))
+        message = message.trimming(while: { "│|╭╮╰╯─ ".contains($0) })
         if message.count > 200 { message = String(message.prefix(200)) }
         var url = extractURL(text, after: hit.lowerBound)
         // The stream has the URL unbroken even when the screen cut it at the right edge.
@@ -188,7 +188,7 @@ public struct LoginDetector: Sendable {
     func extractURL(_ text: String, after location: String.Index) -> String? {
         let matches = text.matches(of: patterns.url).map(\.range)
         guard let r = matches.first(where: { $0.lowerBound >= location }) ?? matches.last else { return nil }
-        return String(text[r]).trimmingCharacters(in: CharacterSet(charactersIn: ".,;:)]}"))
+        return String(text[r]).trimming(while: { ".,;:)]}".contains($0) })
     }
 
     /// The first one-time code outside URLs, preferring one at or after `location`.

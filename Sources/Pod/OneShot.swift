@@ -1,5 +1,6 @@
 import CPodSupport
-import Foundation
+import FoundationEssentials
+import RuntimeCore
 import Synchronization
 
 /// A value that is set once and can be awaited by any number of tasks, or waited for from a plain thread.
@@ -13,7 +14,7 @@ final class OneShot<Value: Sendable>: Sendable {
         var nextID = 0
     }
     private let state = Mutex(State())
-    private let condition = NSCondition()
+    private let condition = ThreadCondition()
 
     init() {}
 
@@ -75,14 +76,4 @@ final class OneShot<Value: Sendable>: Sendable {
             if !condition.wait(until: deadline) { return current }
         }
     }
-}
-
-/// Starts a dedicated thread whose kernel name (`top -H`, `/proc/PID/task/*/comm`) is `name` (at most 15
-/// characters are kept). Foundation only names a thread from the inside, so the body sets it first.
-func startThread(_ name: String, _ body: @escaping @Sendable () -> Void) {
-    let t = Thread {
-        pod_set_thread_name(name)
-        body()
-    }
-    t.start()
 }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import RuntimeCore
 import Synchronization
 
 /// One consumer of the agent's output (an attached WebSocket viewer or an `/events` stream).
@@ -36,7 +37,7 @@ public final class OutputSubscription: Sendable {
     /// Most bytes queued before the subscription counts as overflowed.
     public let capacity: Int
     private let state = Mutex(State())
-    private let condition = NSCondition()
+    private let condition = ThreadCondition()
 
     init(kind: Kind, capacity: Int) {
         self.kind = kind

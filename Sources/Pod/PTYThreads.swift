@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Glibc
+import RuntimeCore
 import Synchronization
 
 /// Reads the PTY master on a dedicated thread and hands the output to the ``OutputHub`` on a second one.
@@ -64,7 +66,7 @@ final class PTYReader: Sendable {
 
 /// The batch handed from the PTY reader thread to the output thread.
 private final class PendingOutput: @unchecked Sendable {
-    private let condition = NSCondition()
+    private let condition = ThreadCondition()
     private var bytes: [UInt8] = []
     private var finished = false
     /// The output thread is giving a small batch time to grow: wake it only for a full batch.
@@ -138,7 +140,7 @@ final class InputWriter: Sendable {
     /// Most bytes queued.
     let capacity: Int
     private let state = Mutex(State())
-    private let condition = NSCondition()
+    private let condition = ThreadCondition()
     /// Fulfilled when the writer thread has ended.
     let ended = OneShot<Void>()
 

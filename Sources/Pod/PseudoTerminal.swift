@@ -1,5 +1,6 @@
 import CPodSupport
-import Foundation
+import FoundationEssentials
+import Glibc
 import Synchronization
 
 /// The master side of a pseudo-terminal pair, plus the path of its slave.

@@ -9,7 +9,7 @@ public enum RestartPolicy: String, Sendable, CaseIterable, Codable {
 
     /// Parses `Always`, `OnFailure`, `Never` (case-insensitive; `on-failure` accepted).
     public init?(parsing text: String) {
-        let t = text.lowercased().replacingOccurrences(of: "-", with: "").replacingOccurrences(of: "_", with: "")
+        let t = text.lowercased().replacing("-", with: "").replacing("_", with: "")
         guard let p = RestartPolicy.allCases.first(where: { $0.rawValue.lowercased() == t }) else { return nil }
         self = p
     }

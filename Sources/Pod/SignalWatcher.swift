@@ -1,5 +1,7 @@
 import CPodSupport
-import Foundation
+import FoundationEssentials
+import Glibc
+import RuntimeCore
 
 /// Delivers SIGTERM/SIGINT (and any other chosen signals) to a handler on a dedicated thread.
 ///

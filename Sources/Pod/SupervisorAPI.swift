@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import RuntimeCore
 
 /// The supervisor's HTTP API (contract §4) on a civetweb ``HTTPServer``.

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import RuntimeCore
 
 /// Everything a ``Supervisor`` needs to run one agent.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Everything that can go wrong inside the supervisor, each with a one-line description.
 public enum SupervisorError: Error, CustomStringConvertible, Sendable, Equatable {

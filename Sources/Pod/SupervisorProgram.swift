@@ -1,5 +1,6 @@
 import CPodSupport
-import Foundation
+import FoundationEssentials
+import Glibc
 import RuntimeCore
 
 /// The `agent-supervisor` program: flags, wiring, signals and exit codes. `main.swift` only calls ``main()``.
@@ -62,8 +63,8 @@ public enum SupervisorProgram {
         agentEnv.removeValue(forKey: "SUPERVISOR_TOKEN")  // the agent must not be able to drive its own supervisor
         var workdir = flags.string("workdir")
         if let w = workdir {
-            var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: w, isDirectory: &isDir), isDir.boolValue else {
+            var info = stat()
+            guard stat(w, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
                 throw UsageError("--workdir \(w) is not a directory")
             }
         } else {
@@ -94,7 +95,7 @@ public enum SupervisorProgram {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
                 throw UsageError("--token-file \(file) cannot be read")
             }
-            token = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            token = text.trimmingWhitespace()
         }
         if token?.isEmpty ?? true {
             guard flags.bool("insecure-no-auth") else {
@@ -114,7 +115,7 @@ public enum SupervisorProgram {
             try configureLogging(flags)
             parsed = try configuration(from: flags, environment: ProcessInfo.processInfo.environment)
         } catch {
-            FileHandle.standardError.write(Data("agent-supervisor: \(error.message)\n".utf8))
+            writeStandardError("agent-supervisor: \(error.message)\n")
             exit(2)
         }
         let logger = Logger(label: "agent-supervisor")
@@ -138,7 +139,7 @@ public enum SupervisorProgram {
             exit(1)
         }
         let host = parsed.listen.split(separator: ":").dropLast().joined(separator: ":")
-        FileHandle.standardOutput.write(Data("listening on \(host.isEmpty ? "0.0.0.0" : host):\(api.server.port)\n".utf8))
+        writeStandardOutput("listening on \(host.isEmpty ? "0.0.0.0" : host):\(api.server.port)\n")
         logger.info("listening", ["port": .int(Int64(api.server.port)), "agentType": .string(parsed.0.agentType.rawValue),
                                   "pid1": .bool(getpid() == 1)])
 

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import RuntimeCore
 
 /// The supervisor's states (contract §4).

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The project's version, reported by every program's `--version` and in registry values.
 public let agentRuntimeVersion = "0.1.0"
@@ -123,7 +124,7 @@ public struct CommandLineSpec: Sendable {
             if let d = f.defaultValue { right += " (default \(d))" }
             if let e = f.environment { right += " [$\(e)]" }
             if f.repeated { right += " (repeatable)" }
-            out += left.padding(toLength: max(left.count + 2, 34), withPad: " ", startingAt: 0) + right + "\n"
+            out += left.padded(to: max(left.count + 2, 34)) + right + "\n"
         }
         out += "  --help                          show this help\n  --version                       print the version\n"
         return out
@@ -179,7 +180,7 @@ public struct CommandLineSpec: Sendable {
         do {
             return try parse(args)
         } catch {
-            FileHandle.standardError.write(Data("\(program): \(error.message)\n".utf8))
+            writeStandardError("\(program): \(error.message)\n")
             exit(2)
         }
     }

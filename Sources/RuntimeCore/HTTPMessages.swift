@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// An HTTP request as the server hands it to a handler: the body is fully read (and size-limited).
 public struct HTTPRequest: Sendable {
@@ -42,12 +42,12 @@ public struct HTTPRequest: Sendable {
         guard let auth = header("authorization") else { return nil }
         let prefix = "bearer "
         guard auth.count > prefix.count, auth.lowercased().hasPrefix(prefix) else { return nil }
-        return String(auth.dropFirst(prefix.count)).trimmingCharacters(in: .whitespaces)
+        return String(auth.dropFirst(prefix.count)).trimmingWhitespace()
     }
 
     /// The media type of the body without parameters, lower-cased (e.g. `application/json`).
     public var contentType: String? {
-        header("content-type")?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        header("content-type")?.split(separator: ";").first.map { $0.trimmingWhitespace().lowercased() }
     }
 
     /// Decodes `application/x-www-form-urlencoded`-style query text.
@@ -61,9 +61,29 @@ public struct HTTPRequest: Sendable {
         }
     }
 
+    /// `+` becomes a space and `%XX` the byte XX. Text whose escapes are malformed or do not decode to
+    /// UTF-8 is returned with only the `+` replaced, as Foundation's `removingPercentEncoding` fallback did.
     static func percentDecode(_ s: String) -> String {
-        let plusFixed = s.replacingOccurrences(of: "+", with: " ")
-        return plusFixed.removingPercentEncoding ?? plusFixed
+        let plusFixed = s.replacing("+", with: " ")
+        guard plusFixed.utf8.contains(UInt8(ascii: "%")) else { return plusFixed }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(plusFixed.utf8.count)
+        var it = plusFixed.utf8.makeIterator()
+        while let b = it.next() {
+            guard b == UInt8(ascii: "%") else { bytes.append(b); continue }
+            guard let hi = it.next().flatMap(hexValue), let lo = it.next().flatMap(hexValue) else { return plusFixed }
+            bytes.append(hi << 4 | lo)
+        }
+        return String(validating: bytes, as: UTF8.self) ?? plusFixed
+    }
+
+    private static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 }
 

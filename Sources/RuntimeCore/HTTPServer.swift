@@ -1,5 +1,6 @@
 import CCivetweb
-import Foundation
+import FoundationEssentials
+import Glibc
 import Synchronization
 
 /// Errors from starting or running the HTTP server.
@@ -113,13 +114,12 @@ public final class HTTPServer: @unchecked Sendable {
         // civetweb's accept loop notices the stop flag only when its poll wakes (every 2 s); a throw-away
         // connection wakes it at once.
         let finished = Atomic<Bool>(false)
-        let waker = Thread { [port] in
+        startThread("http-stop-waker") { [port] in
             while !finished.load(ordering: .relaxed) {
                 HTTPServer.poke(port: port)
                 usleep(20_000)
             }
         }
-        waker.start()
         mg_stop(ctx)
         finished.store(true, ordering: .relaxed)
     }
@@ -140,8 +140,7 @@ public final class HTTPServer: @unchecked Sendable {
     /// Async form of ``stop()`` that does the blocking join on a dedicated thread.
     public func shutdown() async {
         await withCheckedContinuation { (cont: CheckedContinuation<Void, Never>) in
-            let t = Thread { self.stop(); cont.resume() }
-            t.start()
+            startThread("http-stop") { self.stop(); cont.resume() }
         }
     }
 
@@ -207,7 +206,7 @@ public final class HTTPServer: @unchecked Sendable {
 public final class HTTPResponseWriter: @unchecked Sendable {
     let connection: OpaquePointer
     unowned let server: HTTPServer
-    private let lock = NSLock()
+    private let lock = ThreadCondition()
     private(set) var responded = false
     private(set) var status = 0
     private var streaming = false

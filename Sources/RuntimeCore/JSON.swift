@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A JSON-like value: what YAML documents, unstructured Kubernetes objects and etcd payloads decode into.
 ///

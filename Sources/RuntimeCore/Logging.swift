@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Synchronization
 
 /// Severity of a log record, in increasing order.
@@ -191,7 +192,7 @@ public struct Logger: Sendable {
 
     private static func escapeLineBreaks(_ s: String) -> String {
         guard s.unicodeScalars.contains(where: { $0 == "\n" || $0 == "\r" }) else { return s }
-        return s.replacingOccurrences(of: "\r", with: "\\r").replacingOccurrences(of: "\n", with: "\\n")
+        return s.replacing("\r", with: "\\r").replacing("\n", with: "\\n")
     }
 }
 
@@ -243,7 +244,7 @@ public final class LogSink: Sendable {
                 bytes.withUnsafeBytes { buf in
                     var offset = 0
                     while offset < buf.count {
-                        let n = Foundation.write(fd, buf.baseAddress! + offset, buf.count - offset)
+                        let n = Glibc.write(fd, buf.baseAddress! + offset, buf.count - offset)
                         if n < 0 {
                             if errno == EINTR { continue }
                             return  // Nowhere left to report a failing log write.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Synchronization
 
 /// The `# TYPE` of a metric family.
@@ -465,7 +466,7 @@ public enum ProcessMetrics {
             guard n > 0 else { break }
             data += chunk[0..<n]
         }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return String(decoding: data, as: UTF8.self).trimmingWhitespace()
     }
 
     /// Field 22 of /proc/self/stat (clock ticks after boot) plus `btime` from /proc/stat.
@@ -477,7 +478,7 @@ public enum ProcessMetrics {
         guard fields.count > 19, let ticks = Double(fields[19]),
               let procStat = readProcFile("/proc/stat"),
               let line = procStat.split(separator: "\n").first(where: { $0.hasPrefix("btime ") }),
-              let boot = Double(line.dropFirst(6).trimmingCharacters(in: .whitespaces))
+              let boot = Double(line.dropFirst(6).trimmingWhitespace())
         else { return nil }
         let hz = Double(sysconf(Int32(_SC_CLK_TCK)))
         return hz > 0 ? boot + ticks / hz : nil

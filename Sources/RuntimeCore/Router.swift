@@ -1,4 +1,5 @@
-import Foundation
+import Dispatch
+import FoundationEssentials
 
 /// Matches request paths against patterns such as `/agents/:id/logs` and dispatches to handlers.
 ///

@@ -1,5 +1,6 @@
 import CCivetweb
-import Foundation
+import FoundationEssentials
+import Glibc
 import Synchronization
 
 /// WebSocket frame opcodes (RFC 6455).

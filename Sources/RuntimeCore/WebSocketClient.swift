@@ -1,5 +1,5 @@
 import CCivetweb
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 /// A WebSocket client over civetweb's client API (libcurl 7.88 in Debian has no WebSocket support).
@@ -40,7 +40,7 @@ public final class WebSocketClient: @unchecked Sendable {
     public static func connect(host: String, port: Int, path: String, timeout: Duration = .seconds(10)) async throws(ConnectError) -> WebSocketClient {
         let client = WebSocketClient()
         let result: Result<OpaquePointer, ConnectError> = await withCheckedContinuation { cont in
-            let t = Thread {
+            startThread("ws-connect") {
                 var err = [CChar](repeating: 0, count: 256)
                 let me = Unmanaged.passUnretained(client).toOpaque()
                 let conn = mg_connect_websocket_client(host, Int32(port), 0, &err, err.count, path, nil, { _, bits, data, len, ctx in
@@ -58,7 +58,6 @@ public final class WebSocketClient: @unchecked Sendable {
                     cont.resume(returning: .failure(ConnectError(message: msg.isEmpty ? "handshake failed" : msg)))
                 }
             }
-            t.start()
         }
         let conn = try result.get()
         client.connection = conn

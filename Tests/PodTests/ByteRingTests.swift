@@ -26,4 +26,26 @@ final class ByteRingTests: XCTestCase {
         r.append(Array("中xyz".utf8))  // keeps AD 78 79 7A: the lone continuation byte is skipped
         XCTAssertEqual(String(decoding: r.snapshotAtCharacterBoundary(), as: UTF8.self), "xyz")
     }
+
+    func testStorageGrowsWithTheOutputThenWraps() {
+        var r = ByteRing(capacity: 1 << 20)
+        r.append(Array("prompt> ".utf8))
+        XCTAssertLessThan(r.allocatedBytes, 4096, "an idle agent's scrollback holds only what it printed")
+        // Pieces of every size across the first fill and several wraps: always the newest `capacity` bytes.
+        var generator = SystemRandomNumberGenerator()
+        var all = Array("prompt> ".utf8)
+        var ring = ByteRing(capacity: 10_000)
+        ring.append(all)
+        var n = 0
+        while all.count < 45_000 {
+            let piece = (0..<Int.random(in: 0...3_000, using: &generator)).map { UInt8(truncatingIfNeeded: n &+ $0) }
+            n += 1
+            all += piece
+            ring.append(piece)
+            XCTAssertEqual(ring.snapshot(), Array(all.suffix(10_000)))
+            XCTAssertLessThanOrEqual(ring.allocatedBytes, 10_000 * 2)
+        }
+        XCTAssertEqual(ring.count, 10_000)
+        XCTAssertEqual(ring.totalWritten, UInt64(all.count))
+    }
 }

@@ -65,6 +65,22 @@ final class LineLogTests: XCTestCase {
         XCTAssertEqual(l.tail(1), ["line 50"])
     }
 
+    /// The ring grows with the text, then wraps: the held lines are always the newest that fit in `maxBytes`.
+    func testGrowingRingAgreesWithAModelAcrossWraps() {
+        let cap = 10_000
+        var l = LineLog(maxLines: 100_000, maxBytes: cap, maxLineLength: 4096)
+        var model: [(start: Int, text: String)] = []
+        var written = 0
+        for i in 0..<3_000 {
+            let text = "\(i) " + String(repeating: "abcdefghij", count: Int.random(in: 0...30))
+            l.feed(Array((text + "\n").utf8))
+            model.append((written, text))
+            written += text.utf8.count
+            while model.count > 1 && written - model[0].start > cap { model.removeFirst() }
+            if i % 97 == 0 || i == 2_999 { XCTAssertEqual(l.tail(100_000), model.map(\.text), "after line \(i)") }
+        }
+    }
+
     func testLinesSplitAcrossChunksAndBorrowedRuns() {
         var l = LineLog()
         for chunk in ["par", "tial li", "ne\r", "\nnext\rNE", "XT\r\nlast"] { l.feed(Array(chunk.utf8)) }

@@ -33,9 +33,6 @@ int pod_get_window_size(int fd, unsigned short *rows, unsigned short *cols);
 /// re-parented to it and can be reaped even when it is not PID 1. Returns 0 or an errno value.
 int pod_set_child_subreaper(void);
 
-/// Names the calling thread (pthread_setname_np; at most 15 characters are kept).
-void pod_set_thread_name(const char *name);
-
 /// Sets or clears O_NONBLOCK on `fd`. Returns 0 or an errno value.
 int pod_set_nonblocking(int fd, int on);
 
