@@ -63,6 +63,10 @@ scr_med=$(printf '%s\n' "${scr[@]}" | median)
 if cmp -s "$work/big.txt" "$work/relay.log"; then verified="yes (stripped log file identical to the input)"; else verified="NO: log differs"; fi
 
 mbps() { python3 -c "print(f'{$bytes/1048576/$1:.0f}')"; }
+# Pairs are (script, supervisor) runs back to back; the ratio of medians and the pairs each side won say more
+# than either median alone on a machine whose load moves.
+ratio=$(python3 -c "print(f'{$sup_med/$scr_med:.3f}')")
+wins=$(python3 -c "s='${sup[*]}'.split(); c='${scr[*]}'.split(); print(sum(float(a) <= float(b) for a, b in zip(s, c)))")
 cat <<TABLE
 | measurement | result | target |
 | --- | --- | --- |
@@ -71,6 +75,7 @@ cat <<TABLE
 | start to login_required (fake TUI login CLI under python3; median of $runs) | $(python3 -c "print(f'{$login*1000:.0f}')") ms | |
 | relay \`cat\` of ${size_mb} MiB: agent-supervisor (median of $runs) | ${sup_med} s ($(mbps "$sup_med") MiB/s) | ≤ script |
 | relay \`cat\` of ${size_mb} MiB: \`script -qfc\` (median of $runs) | ${scr_med} s ($(mbps "$scr_med") MiB/s) | |
+| supervisor / script (ratio of medians; pairs the supervisor was at least as fast) | $ratio; $wins of $runs | ≤ 1 |
 | all output interpreted | $verified | |
 
 runs (s): supervisor ${sup[*]}; script ${scr[*]}
