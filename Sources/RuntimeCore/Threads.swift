@@ -10,6 +10,11 @@ import Glibc
 
 /// Starts a detached thread running `body`. Its kernel name (`top -H`, `/proc/PID/task/*/comm`) is `name`,
 /// cut to the 15 bytes Linux keeps.
+///
+/// The thread starts with every signal blocked, so process-directed signals (SIGCHLD, SIGTERM, ...) go to
+/// the threads that expect them: a SIGCHLD taken by a worker thread with the default disposition is simply
+/// lost to libdispatch's signal sources (Foundation's `Process` then never learns that its child exited).
+/// Processes spawned from these threads get an explicit empty mask (`POSIX_SPAWN_SETSIGMASK`).
 public func startThread(_ name: String, _ body: @escaping @Sendable () -> Void) {
     final class Start {
         let name: String
@@ -24,6 +29,12 @@ public func startThread(_ name: String, _ body: @escaping @Sendable () -> Void) 
     pthread_attr_init(&attributes)
     defer { pthread_attr_destroy(&attributes) }
     pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+    // The new thread inherits the creating thread's mask: block everything around the create.
+    var all = sigset_t()
+    var previous = sigset_t()
+    sigfillset(&all)
+    pthread_sigmask(SIG_SETMASK, &all, &previous)
+    defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
     var thread = pthread_t()
     let rc = pthread_create(&thread, &attributes, { raw in
         let start = Unmanaged<Start>.fromOpaque(raw!).takeRetainedValue()

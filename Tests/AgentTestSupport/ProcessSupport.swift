@@ -184,9 +184,18 @@ public final class ManagedProcess: @unchecked Sendable {
         while p.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
         if p.isRunning {
             kill(p.processIdentifier, SIGKILL)
-            while p.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
+            let killDeadline = ContinuousClock.now + .seconds(10)
+            while p.isRunning, ContinuousClock.now < killDeadline { try? await Task.sleep(for: .milliseconds(20)) }
         }
         if let w, w.isRunning { kill(w.processIdentifier, SIGKILL) }
+        if p.isRunning {
+            // Foundation missed the SIGCHLD (it can be lost to a thread with the default disposition) and
+            // never reaps the child; reap it here rather than hang the test's teardown forever.
+            var status: Int32 = 0
+            guard waitpid(p.processIdentifier, &status, 0) == p.processIdentifier else { return nil }
+            // Like `Process.terminationStatus`: the exit code, or the number of the signal that ended it.
+            return status & 0x7f == 0 ? (status >> 8) & 0xff : status & 0x7f
+        }
         return p.terminationStatus
     }
 

@@ -26,6 +26,27 @@ final class ThreadsTests: XCTestCase {
         XCTAssertEqual(name, "a-rather-long-t", "Linux keeps the first 15 bytes")
     }
 
+    func testThreadBlocksSignalsAndTheCreatorKeepsItsMask() {
+        let c = ThreadCondition()
+        let blocked = Mutex<[Int32]?>(nil)
+        startThread("masked") {
+            var mask = sigset_t()
+            pthread_sigmask(SIG_BLOCK, nil, &mask)
+            let set = [SIGCHLD, SIGTERM, SIGINT, SIGPIPE].filter { sigismember(&mask, $0) == 1 }
+            c.withLock { blocked.withLock { $0 = set } }
+            c.broadcast()
+        }
+        let deadline = Date().addingTimeInterval(10)
+        let set: [Int32]? = c.withLock {
+            while blocked.withLock({ $0 }) == nil, c.wait(until: deadline) {}
+            return blocked.withLock { $0 }
+        }
+        XCTAssertEqual(set, [SIGCHLD, SIGTERM, SIGINT, SIGPIPE], "process signals go to the threads that wait for them")
+        var mine = sigset_t()
+        pthread_sigmask(SIG_BLOCK, nil, &mine)
+        XCTAssertEqual(sigismember(&mine, SIGCHLD), 0, "the creating thread's mask is restored")
+    }
+
     func testWaitTimesOutAtTheDeadlineAndWakesOnBroadcast() {
         let c = ThreadCondition()
         let start = Date()
