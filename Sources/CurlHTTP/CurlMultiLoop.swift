@@ -36,10 +36,7 @@ final class CurlMultiLoop: @unchecked Sendable {
         // Beyond this, transfers queue for a free connection instead of opening more: thread-per-connection
         // servers (civetweb, the emulator) would otherwise run out of workers pinned by idle keep-alives.
         _ = ccurl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, maxConnectionsPerHost)
-        let thread = Thread { [self] in self.run() }
-        thread.name = name
-        thread.stackSize = 1 << 20
-        thread.start()
+        startThread(name) { [self] in self.run() }
     }
 
     func add(_ t: CurlTransfer) {

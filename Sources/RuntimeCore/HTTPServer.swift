@@ -89,7 +89,10 @@ public final class HTTPServer: @unchecked Sendable {
         let cStrings = opts.map { strdup($0) }
         defer { cStrings.forEach { free($0) } }
         var optionPointers: [UnsafePointer<CChar>?] = cStrings.map { UnsafePointer($0) } + [nil]
-        let ctx = optionPointers.withUnsafeMutableBufferPointer { mg_start(&callbacks, nil, $0.baseAddress) }
+        // civetweb's master and worker threads inherit the mask: keep process signals away from them.
+        let ctx = withSignalsBlocked {
+            optionPointers.withUnsafeMutableBufferPointer { mg_start(&callbacks, nil, $0.baseAddress) }
+        }
         opts.removeAll()
         guard let ctx else { throw .cannotListen(configuration.listen) }
         context = ctx

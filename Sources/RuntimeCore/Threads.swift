@@ -29,21 +29,26 @@ public func startThread(_ name: String, _ body: @escaping @Sendable () -> Void) 
     pthread_attr_init(&attributes)
     defer { pthread_attr_destroy(&attributes) }
     pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
-    // The new thread inherits the creating thread's mask: block everything around the create.
+    var thread = pthread_t()
+    let rc = withSignalsBlocked { pthread_create(&thread, &attributes, { raw in
+        let start = Unmanaged<Start>.fromOpaque(raw!).takeRetainedValue()
+        nameCurrentThread(start.name)
+        start.body()
+        return nil
+    }, context) }
+    // Only EAGAIN (out of threads or memory) can fail here; nothing sensible continues without the thread.
+    precondition(rc == 0, "pthread_create(\(name)) failed: \(String(cString: strerror(rc)))")
+}
+
+/// Runs `body` with every signal blocked in the calling thread, then restores its mask. Threads created
+/// inside (by `pthread_create` here, or by a C library such as civetweb) inherit the full mask.
+public func withSignalsBlocked<T>(_ body: () throws -> T) rethrows -> T {
     var all = sigset_t()
     var previous = sigset_t()
     sigfillset(&all)
     pthread_sigmask(SIG_SETMASK, &all, &previous)
     defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
-    var thread = pthread_t()
-    let rc = pthread_create(&thread, &attributes, { raw in
-        let start = Unmanaged<Start>.fromOpaque(raw!).takeRetainedValue()
-        nameCurrentThread(start.name)
-        start.body()
-        return nil
-    }, context)
-    // Only EAGAIN (out of threads or memory) can fail here; nothing sensible continues without the thread.
-    precondition(rc == 0, "pthread_create(\(name)) failed: \(String(cString: strerror(rc)))")
+    return try body()
 }
 
 /// Sets the calling thread's kernel name. Through procfs because Glibc's `pthread_setname_np` is a GNU
