@@ -11,8 +11,6 @@ public enum OperatorError: Error, Sendable, CustomStringConvertible {
     case usage(String)
     /// A Kubernetes API call failed.
     case kube(KubeError)
-    /// The registry could not be set up.
-    case registry(String)
     /// A server (metrics, health) could not start.
     case server(String)
     /// Something the reconcile waits for is missing (a referenced Secret); retried with backoff.
@@ -24,7 +22,6 @@ public enum OperatorError: Error, Sendable, CustomStringConvertible {
         case .config(let m): return "config: \(m)"
         case .usage(let m): return m
         case .kube(let e): return e.description
-        case .registry(let m): return "registry: \(m)"
         case .server(let m): return "server: \(m)"
         case .dependency(let m): return m
         }

@@ -99,12 +99,39 @@ public final class EtcdClient: Sendable {
     private func send(_ path: String, body: Data, timeout: Duration, authenticated: Bool = true)
         async throws(EtcdError) -> Data
     {
+        try await firstAnswer(path, body: body, timeout: timeout, authenticated: authenticated) {
+            request throws(HTTPClientError) in try await http.execute(request)
+        }.answer.body
+    }
+
+    /// Opens a streaming request (watch) on the first endpoint that accepts it.
+    func openStream(_ path: String, _ body: JSON) async throws(EtcdError) -> (HTTPClientStream, String) {
+        try await firstAnswer(path, body: body.data(), timeout: nil) {
+            request throws(HTTPClientError) in try await http.stream(request)
+        }
+    }
+
+    /// The failover loop of every call: the endpoints in order, starting with the preferred one (the last that
+    /// answered, which the first 200 answer here becomes), each asked with the current token. Unreachable and
+    /// timed-out endpoints, and members answering gRPC UNAVAILABLE ("no leader", shutting down), are skipped;
+    /// TLS, URL and cancellation errors end the loop, since another endpoint would fail alike. A rejected token
+    /// is refreshed once and the same endpoint asked again (tokens expire after `--auth-token-ttl` and vanish
+    /// on etcd restarts); any other gateway error is the answer. Requests and watch streams fail over alike.
+    private func firstAnswer<Answer: GatewayAnswer>(
+        _ path: String, body: Data, timeout: Duration?, authenticated: Bool = true,
+        perform: (HTTPClientRequest) async throws(HTTPClientError) -> Answer
+    ) async throws(EtcdError) -> (answer: Answer, endpoint: String) {
         let endpoints = configuration.endpoints
         let start = preferred.withLock { $0 } % endpoints.count
         var lastFailure = "no attempt"
         var onlyTimeouts = true
         var refreshedToken = false
         var index = 0
+        func skip(_ reason: String) {
+            lastFailure = reason
+            index += 1
+            if index < endpoints.count { recordFailover() }
+        }
         while index < endpoints.count {
             if Task.isCancelled || closed.load(ordering: .relaxed) { throw .cancelled }
             let i = (start + index) % endpoints.count
@@ -116,34 +143,29 @@ public final class EtcdClient: Sendable {
             request.connectTimeout = configuration.connectTimeout
             if let token, !token.isEmpty { request.headers.append(("Authorization", token)) }
             record(path)
-            let response: HTTPClientResponse
+            let answer: Answer
             do {
-                response = try await http.execute(request)
+                answer = try await perform(request)
             } catch {
                 recordFailure()
                 switch error {
                 case .cancelled: throw .cancelled
                 case .tls(let m): throw .tls(endpoint: endpoint, reason: m)
                 case .invalidURL(let m): throw .invalidConfiguration("invalid endpoint URL: \(m)")
-                case .timedOut: lastFailure = "\(endpoint): \(error)"
+                case .timedOut: skip("\(endpoint): \(error)")
                 case .connectionFailed, .transport:
                     onlyTimeouts = false
-                    lastFailure = "\(endpoint): \(error)"
+                    skip("\(endpoint): \(error)")
                 }
-                index += 1
-                if index < endpoints.count { recordFailover() }
                 continue
             }
-            if response.status == 200 {
+            if answer.status == 200 {
                 if i != start { preferred.withLock { $0 = i } }
-                return response.body
+                return (answer, endpoint)
             }
             recordFailure()
-            let error = EtcdError.fromGateway(status: response.status, body: response.body)
-            if case .authenticationFailed = error, authenticated, let token, configuration.credentials != nil,
-               !refreshedToken
-            {
-                // Tokens expire (simple tokens after --auth-token-ttl) and vanish on etcd restarts.
+            let error = EtcdError.fromGateway(status: answer.status, body: await answer.errorBody())
+            if case .authenticationFailed = error, let token, configuration.credentials != nil, !refreshedToken {
                 refreshedToken = true
                 _ = try await authToken(rejecting: token)
                 continue
@@ -151,63 +173,12 @@ public final class EtcdClient: Sendable {
             if case .server(let code, let message, _) = error, code == GRPCCode.unavailable {
                 // "no leader" or a member that is shutting down: another member may serve us.
                 onlyTimeouts = false
-                lastFailure = "\(endpoint): \(message)"
-                index += 1
-                if index < endpoints.count { recordFailover() }
+                skip("\(endpoint): \(message)")
                 continue
             }
             throw error
         }
         if onlyTimeouts, endpoints.count == 1 { throw .timedOut(endpoint: endpoints[0], path: path) }
-        throw .unavailable(endpoints: endpoints, reason: lastFailure)
-    }
-
-    /// Opens a streaming request (watch) on the first endpoint that accepts it.
-    func openStream(_ path: String, _ body: JSON) async throws(EtcdError) -> (HTTPClientStream, String) {
-        let endpoints = configuration.endpoints
-        let start = preferred.withLock { $0 } % endpoints.count
-        var lastFailure = "no attempt"
-        var refreshedToken = false
-        var index = 0
-        while index < endpoints.count {
-            if Task.isCancelled || closed.load(ordering: .relaxed) { throw .cancelled }
-            let i = (start + index) % endpoints.count
-            let endpoint = endpoints[i]
-            let token = try await authToken(rejecting: nil)
-            var request = HTTPClientRequest(method: "POST", url: endpoint + path,
-                                            headers: [("Content-Type", "application/json")], body: body.data(),
-                                            timeout: nil, tls: configuration.tls)
-            request.connectTimeout = configuration.connectTimeout
-            if let token, !token.isEmpty { request.headers.append(("Authorization", token)) }
-            record(path)
-            let stream: HTTPClientStream
-            do {
-                stream = try await http.stream(request)
-            } catch {
-                recordFailure()
-                switch error {
-                case .cancelled: throw .cancelled
-                case .tls(let m): throw .tls(endpoint: endpoint, reason: m)
-                case .invalidURL(let m): throw .invalidConfiguration("invalid endpoint URL: \(m)")
-                default: lastFailure = "\(endpoint): \(error)"
-                }
-                index += 1
-                continue
-            }
-            if stream.status == 200 {
-                if i != start { preferred.withLock { $0 = i } }
-                return (stream, endpoint)
-            }
-            recordFailure()
-            let body = (try? await stream.collect()) ?? Data()
-            let error = EtcdError.fromGateway(status: stream.status, body: body)
-            if case .authenticationFailed = error, let token, configuration.credentials != nil, !refreshedToken {
-                refreshedToken = true
-                _ = try await authToken(rejecting: token)
-                continue
-            }
-            throw error
-        }
         throw .unavailable(endpoints: endpoints, reason: lastFailure)
     }
 
@@ -273,4 +244,20 @@ public final class EtcdClient: Sendable {
 
     private func recordFailure() { stats.withLock { $0.failedRequests += 1 } }
     private func recordFailover() { stats.withLock { $0.failovers += 1 } }
+}
+
+/// What the failover loop needs of an answer, whole (unary requests) or streaming (watches).
+private protocol GatewayAnswer: Sendable {
+    /// The HTTP status.
+    var status: Int { get }
+    /// The body of an error answer, for ``EtcdError/fromGateway(status:body:)``.
+    func errorBody() async -> Data
+}
+
+extension HTTPClientResponse: GatewayAnswer {
+    fileprivate func errorBody() async -> Data { body }
+}
+
+extension HTTPClientStream: GatewayAnswer {
+    fileprivate func errorBody() async -> Data { (try? await collect()) ?? Data() }
 }

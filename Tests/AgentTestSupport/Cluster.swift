@@ -1,7 +1,6 @@
 import CurlHTTP
 import Foundation
 import KubeClient
-import Registry
 import RuntimeCore
 
 /// `kube-emulator` as a process on a random loopback port, optionally with the process kubelet.
@@ -52,45 +51,6 @@ public final class KubeEmulatorProcess: Sendable {
                                                                        body: faults.data(), timeout: .seconds(5)))
         guard (200..<300).contains(r.status) else { throw TestSupportError.timeout("PUT /emulator/faults answered \(r.status)") }
     }
-
-    /// Stops it.
-    public func stop() async { await process.stop() }
-}
-
-/// Debian's etcd on random loopback ports with its data in `directory`.
-public final class EtcdProcess: Sendable {
-    /// The process.
-    public let process: ManagedProcess
-    /// The client URL.
-    public let endpoint: String
-
-    /// Starts etcd and waits until it serves. Throws ``TestSupportError/missingBinary(_:)`` without etcd.
-    public init(directory: String) async throws {
-        guard let binary = ProcessInfo.processInfo.environment["ETCD_BINARY"] ?? BuiltBinaries.onPath("etcd") else {
-            throw TestSupportError.missingBinary("etcd (apt-get install etcd-server)")
-        }
-        let clientPort = try freeLoopbackPort()
-        var peerPort = try freeLoopbackPort()
-        while peerPort == clientPort { peerPort = try freeLoopbackPort() }
-        endpoint = "http://127.0.0.1:\(clientPort)"
-        let peer = "http://127.0.0.1:\(peerPort)"
-        process = try ManagedProcess(name: "etcd", executable: binary, arguments: [
-            "--name", "default", "--data-dir", directory + "/etcd-data",
-            "--listen-client-urls", endpoint, "--advertise-client-urls", endpoint,
-            "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer, "--initial-cluster", "default=\(peer)",
-            "--heartbeat-interval", "50", "--election-timeout", "500", "--logger", "zap", "--log-level", "warn",
-        ], logDirectory: directory)
-        let client = try EtcdClient(configuration: EtcdConfiguration(endpoints: [endpoint], requestTimeout: .seconds(1),
-                                                                     connectTimeout: .milliseconds(500)))
-        defer { client.shutdown() }
-        let ok = await eventually(.seconds(20), every: .milliseconds(50)) {
-            (try? await client.range(EtcdRangeRequest(key: "/readiness"))) != nil
-        }
-        guard ok else { throw TestSupportError.notReady("etcd", log: process.logTail()) }
-    }
-
-    /// A client for assertions.
-    public func client() throws -> EtcdClient { try EtcdClient(endpoints: [endpoint]) }
 
     /// Stops it.
     public func stop() async { await process.stop() }

@@ -22,7 +22,7 @@ final class E2ECluster: @unchecked Sendable {
         do {
             dir = try TempDirectory(prefix: "operator-e2e")
             emulator = try await KubeEmulatorProcess(runPods: runPods, extraArgs: emulatorArgs, directory: dir.path)
-            etcd = withEtcd ? try await EtcdProcess(directory: dir.path) : nil
+            etcd = withEtcd ? try await EtcdProcess.started(directory: dir.path) : nil
             kubectl = try Kubectl(kubeconfig: emulator.kubeconfig)
         } catch TestSupportError.missingBinary(let what) {
             throw XCTSkip("end-to-end test needs \(what)")

@@ -46,7 +46,7 @@ final class LocalDaemonTests: XCTestCase {
     private func environment() async throws -> Env {
         do {
             let dir = try TempDirectory(prefix: "local-daemon")
-            let etcd = try await EtcdProcess(directory: dir.path)
+            let etcd = try await EtcdProcess.started(directory: dir.path)
             let token = "daemon-token-" + CredentialsSecret.newToken().prefix(20)
             let tokenFile = dir.path + "/tokens"
             try (token + "\n").write(toFile: tokenFile, atomically: true, encoding: .utf8)

@@ -138,7 +138,7 @@ final class LocalRuntime: @unchecked Sendable {
     init(etcd withEtcd: Bool = true, configure: (inout LocalBackendOptions) -> Void = { _ in }) async throws {
         do {
             dir = try TempDirectory(prefix: "local-api")
-            etcd = withEtcd ? try await EtcdProcess(directory: dir.path) : nil
+            etcd = withEtcd ? try await EtcdProcess.started(directory: dir.path) : nil
             var options = LocalBackendOptions(workdirRoot: dir.path + "/root", supervisorBinary: try BuiltBinaries.path("agent-supervisor"))
             options.gracePeriod = .seconds(2)
             options.registryTTLSeconds = 5

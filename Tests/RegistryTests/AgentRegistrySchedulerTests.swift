@@ -1,3 +1,4 @@
+import AgentTestSupport
 import Foundation
 import RuntimeCore
 import XCTest
@@ -146,8 +147,7 @@ final class AgentRegistrySchedulerTests: XCTestCase {
     }
 
     func testUnreachableEtcdIsAClearPendingStatusAndRegistersOnceEtcdIsUp() async throws {
-        let etcd = try EtcdServer()
-        addTeardownBlock { await etcd.destroy() }
+        let etcd = try dedicatedEtcd()
         let client = try EtcdClient(configuration: EtcdConfiguration(endpoints: [etcd.endpoint], requestTimeout: .seconds(1),
                                                                      connectTimeout: .milliseconds(300)))
         addTeardownBlock { client.shutdown() }

@@ -1,3 +1,4 @@
+import AgentTestSupport
 import Foundation
 import RuntimeCore
 import XCTest
@@ -26,9 +27,9 @@ final class AgentctlRegistryTests: XCTestCase {
     func testListAsJSONAndTable() async throws {
         let bin = try agentctl()
         let (_, endpoint, prefix, _) = try await seed()
-        let json = try await runProgram(bin, ["registry", "list", "--etcd-endpoints", endpoint, "--registry-prefix", prefix, "-o", "json"])
-        XCTAssertEqual(json.status, 0, json.output)
-        let doc = try JSON.parse(json.output)
+        let json = try await runToCompletion(bin, ["registry", "list", "--etcd-endpoints", endpoint, "--registry-prefix", prefix, "-o", "json"])
+        XCTAssertEqual(json.status, 0, json.stderr)
+        let doc = try JSON.parse(json.stdout)
         let agents = try XCTUnwrap(doc["agents"].arrayValue)
         XCTAssertEqual(agents.map { $0["agentId"].stringValue ?? "" }, ["foreign", "team-a.one", "team-a.two"])
         XCTAssertEqual(agents[0]["parallaxRecord"], false)
@@ -37,10 +38,10 @@ final class AgentctlRegistryTests: XCTestCase {
         XCTAssertEqual(agents[2]["value"]["type"], "agent")
         XCTAssertGreaterThan(doc["revision"].intValue ?? 0, 0)
 
-        let table = try await runProgram(bin, ["registry", "list", "--etcd-endpoints", endpoint, "--registry-prefix", prefix])
-        XCTAssertEqual(table.status, 0)
-        let lines = table.output.split(separator: "\n")
-        XCTAssertTrue(lines.first?.hasPrefix("AGENT ID") ?? false, table.output)
+        let table = try await runToCompletion(bin, ["registry", "list", "--etcd-endpoints", endpoint, "--registry-prefix", prefix])
+        XCTAssertEqual(table.status, 0, table.stderr)
+        let lines = table.stdout.split(separator: "\n")
+        XCTAssertTrue(lines.first?.hasPrefix("AGENT ID") ?? false, table.stdout)
         XCTAssertTrue(lines.contains { $0.hasPrefix("team-a.two") && $0.contains("healthy") && $0.contains("codex") })
         XCTAssertTrue(lines.contains { $0.contains("not a Parallax agent record") || $0.contains("(not JSON)") })
     }
@@ -48,45 +49,45 @@ final class AgentctlRegistryTests: XCTestCase {
     func testGetAndItsExitCodes() async throws {
         let bin = try agentctl()
         let (_, endpoint, prefix, _) = try await seed()
-        let found = try await runProgram(bin, ["registry", "get", "team-a.one", "--etcd-endpoints", endpoint,
-                                               "--registry-prefix", prefix, "-o", "json"])
-        XCTAssertEqual(found.status, 0, found.output)
-        let doc = try JSON.parse(found.output)
+        let found = try await runToCompletion(bin, ["registry", "get", "team-a.one", "--etcd-endpoints", endpoint,
+                                                    "--registry-prefix", prefix, "-o", "json"])
+        XCTAssertEqual(found.status, 0, found.stderr)
+        let doc = try JSON.parse(found.stdout)
         XCTAssertEqual(doc["key"], .string(prefix + "/services/agent/team-a.one"))
         XCTAssertEqual(doc["leaseGrantedTTL"], 30)
         try ParallaxAgentRecordTests.assertParallaxShape(doc["value"].data())
 
-        let details = try await runProgram(bin, ["registry", "get", "team-a.one", "--etcd-endpoints", endpoint,
-                                                 "--registry-prefix", prefix])
-        XCTAssertEqual(details.status, 0)
-        XCTAssertTrue(details.output.contains("Endpoint:"), details.output)
+        let details = try await runToCompletion(bin, ["registry", "get", "team-a.one", "--etcd-endpoints", endpoint,
+                                                      "--registry-prefix", prefix])
+        XCTAssertEqual(details.status, 0, details.stderr)
+        XCTAssertTrue(details.stdout.contains("Endpoint:"), details.stdout)
 
-        let missing = try await runProgram(bin, ["registry", "get", "nobody", "--etcd-endpoints", endpoint, "--registry-prefix", prefix])
-        XCTAssertEqual(missing.status, 3, missing.output)
-        XCTAssertEqual(missing.output, "agentctl: agent nobody is not registered (no key \(prefix)/services/agent/nobody)\n")
+        let missing = try await runToCompletion(bin, ["registry", "get", "nobody", "--etcd-endpoints", endpoint, "--registry-prefix", prefix])
+        XCTAssertEqual(missing.status, 3, missing.stderr)
+        XCTAssertEqual(missing.stderr, "agentctl: agent nobody is not registered (no key \(prefix)/services/agent/nobody)\n")
 
-        let usage = try await runProgram(bin, ["registry", "get", "--etcd-endpoints", endpoint])
+        let usage = try await runToCompletion(bin, ["registry", "get", "--etcd-endpoints", endpoint])
         XCTAssertEqual(usage.status, 2)
-        let badFlag = try await runProgram(bin, ["registry", "list", "--nope"])
+        let badFlag = try await runToCompletion(bin, ["registry", "list", "--nope"])
         XCTAssertEqual(badFlag.status, 2)
-        XCTAssertEqual(badFlag.output, "agentctl: unknown flag --nope (see --help)\n")
-        let badOutput = try await runProgram(bin, ["registry", "list", "-o", "yaml"])
+        XCTAssertEqual(badFlag.stderr, "agentctl: unknown flag --nope (see --help)\n")
+        let badOutput = try await runToCompletion(bin, ["registry", "list", "-o", "yaml"])
         XCTAssertEqual(badOutput.status, 2)
-        let unknown = try await runProgram(bin, ["frobnicate"])
+        let unknown = try await runToCompletion(bin, ["frobnicate"])
         XCTAssertEqual(unknown.status, 2)
 
-        let dead = "http://127.0.0.1:\(try freePort())"
-        let unreachable = try await runProgram(bin, ["registry", "list", "--etcd-endpoints", dead])
+        let dead = "http://127.0.0.1:\(try freeLoopbackPort())"
+        let unreachable = try await runToCompletion(bin, ["registry", "list", "--etcd-endpoints", dead])
         XCTAssertEqual(unreachable.status, 1)
-        XCTAssertTrue(unreachable.output.hasPrefix("agentctl: etcd unavailable (\(dead)): "), unreachable.output)
-        XCTAssertEqual(unreachable.output.split(separator: "\n").count, 1, "one line")
+        XCTAssertTrue(unreachable.stderr.hasPrefix("agentctl: etcd unavailable (\(dead)): "), unreachable.stderr)
+        XCTAssertEqual(unreachable.stderr.split(separator: "\n").count, 1, "one line")
 
-        let version = try await runProgram(bin, ["--version"])
-        XCTAssertEqual(version.output, "agentctl \(agentRuntimeVersion)\n")
-        let help = try await runProgram(bin, ["registry", "--help"])
+        let version = try await runToCompletion(bin, ["--version"])
+        XCTAssertEqual(version.stdout, "agentctl \(agentRuntimeVersion)\n")
+        let help = try await runToCompletion(bin, ["registry", "--help"])
         XCTAssertEqual(help.status, 0)
-        XCTAssertTrue(help.output.contains("--etcd-endpoints"))
-        XCTAssertFalse(help.output.contains("hold "), "the test helper verb stays out of the help")
+        XCTAssertTrue(help.stdout.contains("--etcd-endpoints"))
+        XCTAssertFalse(help.stdout.contains("hold "), "the test helper verb stays out of the help")
     }
 
     func testWatchPrintsExistingAgentsThenChangesAndExitsZeroOnSIGTERM() async throws {

@@ -1,3 +1,4 @@
+import AgentTestSupport
 import CurlHTTP
 import Foundation
 import RuntimeCore
@@ -9,7 +10,7 @@ import XCTest
 final class EtcdClientTests: XCTestCase {
     func testFailsOverFromADeadEndpointAndPrefersTheLiveOne() async throws {
         let live = try await SharedEtcd.instance.endpoint()
-        let dead = "http://127.0.0.1:\(try freePort())"
+        let dead = "http://127.0.0.1:\(try freeLoopbackPort())"
         let client = try EtcdClient(configuration: EtcdConfiguration(endpoints: [dead, live]))
         defer { client.shutdown() }
         let key = uniquePrefix() + "/k"
@@ -21,7 +22,7 @@ final class EtcdClientTests: XCTestCase {
     }
 
     func testUnreachableClusterGivesOneClearError() async throws {
-        let a = "http://127.0.0.1:\(try freePort())", b = "http://127.0.0.1:\(try freePort())"
+        let a = "http://127.0.0.1:\(try freeLoopbackPort())", b = "http://127.0.0.1:\(try freeLoopbackPort())"
         let client = try EtcdClient(configuration: EtcdConfiguration(endpoints: [a, b]))
         defer { client.shutdown() }
         do {
@@ -66,15 +67,15 @@ final class EtcdClientTests: XCTestCase {
     }
 
     func testUsernamePasswordAuthAndTokenRefreshWhenRejected() async throws {
-        guard let etcdctl = EtcdServer.etcdctl else { throw XCTSkip("etcdctl is not installed") }
+        guard let etcdctl = EtcdProcess.etcdctl else { throw XCTSkip("etcdctl is not installed") }
         let etcd = try await startDedicatedEtcd()
         let env = ["ETCDCTL_API": "3", "PATH": "/usr/bin:/bin"]
         for args in [["user", "add", "root:rootpw"], ["user", "grant-role", "root", "root"],
                      ["user", "add", "agent:agentpw"], ["role", "add", "registry"],
                      ["role", "grant-permission", "registry", "readwrite", "/parallax/", "--prefix=true"],
                      ["user", "grant-role", "agent", "registry"], ["auth", "enable"]] {
-            let r = try await runProgram(etcdctl, ["--endpoints", etcd.endpoint] + args, environment: env)
-            XCTAssertEqual(r.status, 0, "etcdctl \(args): \(r.output)")
+            let r = try await runToCompletion(etcdctl, ["--endpoints", etcd.endpoint] + args, environment: env)
+            XCTAssertEqual(r.status, 0, "etcdctl \(args): \(r.stderr)")
         }
 
         let anonymous = try EtcdClient(endpoints: [etcd.endpoint])
@@ -97,7 +98,7 @@ final class EtcdClientTests: XCTestCase {
             XCTAssertTrue(m.contains("invalid user ID or password"), m)
         }
 
-        let passwordFile = etcd.dataDir + ".password"
+        let passwordFile = etcd.directory + "/password"
         try "agentpw\n".write(toFile: passwordFile, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: passwordFile) }
         let credentials = try EtcdCredentials.load(username: "agent", passwordFile: passwordFile)
@@ -120,9 +121,9 @@ final class EtcdClientTests: XCTestCase {
         // Turning auth off and on drops every token etcd handed out.
         let token = try XCTUnwrap(client.currentToken)
         for args in [["auth", "disable"], ["auth", "enable"]] {
-            let r = try await runProgram(etcdctl, ["--endpoints", etcd.endpoint, "--user", "root:rootpw"] + args,
-                                         environment: env)
-            XCTAssertEqual(r.status, 0, "etcdctl \(args): \(r.output)")
+            let r = try await runToCompletion(etcdctl, ["--endpoints", etcd.endpoint, "--user", "root:rootpw"] + args,
+                                              environment: env)
+            XCTAssertEqual(r.status, 0, "etcdctl \(args): \(r.stderr)")
         }
         // ...then the next call is rejected once, fetches a new token and succeeds.
         let value = try await client.get("/parallax/auth-0")?.valueString
@@ -141,14 +142,14 @@ final class EtcdClientTests: XCTestCase {
     }
 
     func testTLSWithClientCertificates() async throws {
-        guard let openssl = findOnPath("openssl") else { throw XCTSkip("openssl is not installed") }
+        guard let openssl = BuiltBinaries.onPath("openssl") else { throw XCTSkip("openssl is not installed") }
         let dir = NSTemporaryDirectory() + "registry-tls-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
         let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
         func run(_ args: [String]) async throws {
-            let r = try await runProgram(openssl, args)
-            XCTAssertEqual(r.status, 0, "openssl \(args): \(r.output)")
+            let r = try await runToCompletion(openssl, args)
+            XCTAssertEqual(r.status, 0, "openssl \(args): \(r.stderr)")
         }
         try await run(["req", "-x509"] + ec + ["-keyout", "\(dir)/ca.key", "-out", "\(dir)/ca.crt", "-days", "1",
                                                "-subj", "/CN=registry-test-ca"])
@@ -162,12 +163,10 @@ final class EtcdClientTests: XCTestCase {
         }
         let tls = TLSConfiguration(caFile: "\(dir)/ca.crt", clientCertFile: "\(dir)/client.crt",
                                    clientKeyFile: "\(dir)/client.key")
-        let etcd = try EtcdServer(scheme: "https", extraArgs: [
+        let etcd = try dedicatedEtcd(scheme: "https", extraArgs: [
             "--cert-file", "\(dir)/server.crt", "--key-file", "\(dir)/server.key",
             "--client-cert-auth", "--trusted-ca-file", "\(dir)/ca.crt",
-        ])
-        etcd.tlsForProbe = tls
-        addTeardownBlock { await etcd.destroy() }
+        ], probeTLS: tls)
         try await etcd.start()
 
         let client = try EtcdClient(configuration: EtcdConfiguration(endpoints: [etcd.endpoint], tls: tls))

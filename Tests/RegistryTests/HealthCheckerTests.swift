@@ -1,3 +1,4 @@
+import AgentTestSupport
 import Foundation
 import RuntimeCore
 import XCTest
@@ -109,7 +110,7 @@ final class HealthCheckerTests: XCTestCase {
 
     func testUnreachableSupervisorGoesUnhealthyAndUnwatchStopsChecks() async throws {
         let (checker, reports) = makeChecker()
-        await checker.watch(agentId: "gone", endpoint: "http://127.0.0.1:\(try freePort())", token: "t")
+        await checker.watch(agentId: "gone", endpoint: "http://127.0.0.1:\(try freeLoopbackPort())", token: "t")
         let unhealthy = await eventually { reports.items.last?.status == .unhealthy }
         XCTAssertTrue(unhealthy)
         XCTAssertTrue(reports.items.last?.error?.contains("connection failed") ?? false)

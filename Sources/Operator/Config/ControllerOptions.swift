@@ -24,14 +24,8 @@ public struct ControllerOptions: Sendable {
     public var apiAddress: String?
     /// `--api-token-file`.
     public var apiTokenFile: String?
-    /// `--etcd-endpoints`; empty runs without a registry.
-    public var etcdEndpoints: String
-    /// `--etcd-cacert`, `--etcd-cert`, `--etcd-key`.
-    public var etcdCACert: String?, etcdCert: String?, etcdKey: String?
-    /// `--etcd-username`, `--etcd-password-file`.
-    public var etcdUsername: String?, etcdPasswordFile: String?
-    /// `--registry-prefix` (`/parallax`).
-    public var registryPrefix: String
+    /// `--etcd-*` and `--registry-prefix`.
+    public var registry: RegistryFlags
     /// `--max-concurrent-reconciles`.
     public var maxConcurrentReconciles: Int
     /// `--supervisor-image`: the image the init container copies `agent-supervisor` from.
@@ -42,17 +36,6 @@ public struct ControllerOptions: Sendable {
     public var kubeQPS: Double?, kubeBurst: Int
 
     /// The command line (flags, help, `AGENT_*` environment fallbacks).
-    /// The registry flags (etcd connection and key prefix) that `controller` and `local` share (CONTRACT §8).
-    static let registryFlags: [FlagSpec] = [
-        .value("etcd-endpoints", "URLS", help: "etcd client URLs, comma-separated (none: no registry)", env: "AGENT_ETCD_ENDPOINTS"),
-        .value("etcd-cacert", "FILE", help: "CA bundle of etcd's TLS certificate", env: "AGENT_ETCD_CACERT"),
-        .value("etcd-cert", "FILE", help: "client certificate for etcd", env: "AGENT_ETCD_CERT"),
-        .value("etcd-key", "FILE", help: "client key for etcd", env: "AGENT_ETCD_KEY"),
-        .value("etcd-username", "USER", help: "etcd user", env: "AGENT_ETCD_USERNAME"),
-        .value("etcd-password-file", "FILE", help: "file holding the etcd password", env: "AGENT_ETCD_PASSWORD_FILE"),
-        .value("registry-prefix", "PREFIX", help: "registry key prefix", default: "/parallax", env: "AGENT_REGISTRY_PREFIX"),
-    ]
-
     public static let spec = CommandLineSpec(
         program: "agent-operator",
         usage: "[controller] [FLAGS]   (agent-operator local --help: the runtime without Kubernetes)",
@@ -86,7 +69,7 @@ public struct ControllerOptions: Sendable {
             .value("kube-api-qps", "QPS", help: "client-side limit of Kubernetes API requests per second (default: none)",
                    env: "AGENT_KUBE_API_QPS"),
             .value("kube-api-burst", "N", help: "burst of --kube-api-qps", default: "100", env: "AGENT_KUBE_API_BURST"),
-        ] + ControllerOptions.registryFlags)
+        ] + RegistryFlags.specs)
 
     /// Checks parsed flags.
     public init(flags f: ParsedFlags, environment: [String: String] = ProcessInfo.processInfo.environment) throws(UsageError) {
@@ -106,15 +89,7 @@ public struct ControllerOptions: Sendable {
         healthAddress = try Self.address(f.string("health-addr") ?? ":8081", flag: "health-addr")
         apiAddress = try Self.address(f.string("api-addr") ?? ":8090", flag: "api-addr")
         apiTokenFile = f.string("api-token-file")
-        etcdEndpoints = f.string("etcd-endpoints") ?? ""
-        etcdCACert = f.string("etcd-cacert")
-        etcdCert = f.string("etcd-cert")
-        etcdKey = f.string("etcd-key")
-        etcdUsername = f.string("etcd-username")
-        etcdPasswordFile = f.string("etcd-password-file")
-        if (etcdCert == nil) != (etcdKey == nil) { throw UsageError("--etcd-cert and --etcd-key go together") }
-        if etcdPasswordFile != nil && etcdUsername == nil { throw UsageError("--etcd-password-file needs --etcd-username") }
-        registryPrefix = f.string("registry-prefix") ?? "/parallax"
+        registry = try RegistryFlags(flags: f)
         guard let n = try f.int("max-concurrent-reconciles"), (1...1024).contains(n) else {
             throw UsageError("--max-concurrent-reconciles must be between 1 and 1024")
         }

@@ -17,14 +17,8 @@ public struct LocalOptions: Sendable {
     public var maxAgents: Int
     /// `--agent-cpu-seconds`, `--agent-memory`, `--agent-max-processes`, `--cgroup-root`.
     public var limits: AgentLimits
-    /// `--etcd-endpoints` (empty: no registry) and its TLS/auth flags.
-    public var etcdEndpoints: String
-    /// `--etcd-cacert`, `--etcd-cert`, `--etcd-key`.
-    public var etcdCACert: String?, etcdCert: String?, etcdKey: String?
-    /// `--etcd-username`, `--etcd-password-file`.
-    public var etcdUsername: String?, etcdPasswordFile: String?
-    /// `--registry-prefix`.
-    public var registryPrefix: String
+    /// `--etcd-*` (no endpoints: no registry) and `--registry-prefix`.
+    public var registry: RegistryFlags
     /// `--registry-ttl`.
     public var registryTTL: Int
     /// `--namespace`: the registry metadata namespace of agents that name none.
@@ -69,7 +63,7 @@ public struct LocalOptions: Sendable {
             .bool("remove-workspaces", help: "delete an agent's workspace directory when it stops (default: keep it)"),
             .value("metrics-addr", "ADDR", help: "extra /metrics listener without a token; 0 disables", default: "0"),
             .value("health-addr", "ADDR", help: "/healthz and /readyz listener; 0 disables", default: "0"),
-        ] + ControllerOptions.registryFlags)
+        ] + RegistryFlags.specs)
 
     /// Checks parsed flags.
     public init(flags f: ParsedFlags, executable: String = CommandLine.arguments[0]) throws(UsageError) {
@@ -100,15 +94,7 @@ public struct LocalOptions: Sendable {
             throw UsageError("--cgroup-root \(c) is not a cgroup v2 directory")
         }
         limits = AgentLimits(cpuSeconds: cpu, memoryBytes: mem, maxProcesses: procs, cgroupRoot: cgroupRoot)
-        etcdEndpoints = f.string("etcd-endpoints") ?? ""
-        etcdCACert = f.string("etcd-cacert")
-        etcdCert = f.string("etcd-cert")
-        etcdKey = f.string("etcd-key")
-        etcdUsername = f.string("etcd-username")
-        etcdPasswordFile = f.string("etcd-password-file")
-        if (etcdCert == nil) != (etcdKey == nil) { throw UsageError("--etcd-cert and --etcd-key go together") }
-        if (etcdUsername == nil) != (etcdPasswordFile == nil) { throw UsageError("--etcd-username and --etcd-password-file go together") }
-        registryPrefix = f.string("registry-prefix") ?? "/parallax"
+        registry = try RegistryFlags(flags: f)
         guard let ttl = try f.int("registry-ttl"), (5...3600).contains(ttl) else { throw UsageError("--registry-ttl must be between 5 and 3600") }
         registryTTL = ttl
         namespace = f.string("namespace") ?? "local"

@@ -1,4 +1,3 @@
-import CurlHTTP
 import Foundation
 import Registry
 import RuntimeCore
@@ -37,7 +36,7 @@ public enum LocalProgram {
 
         let registry: AgentRegistry?
         do {
-            registry = try makeRegistry(options, identity: config.registryIdentity, metrics: metrics, logger: logger)
+            registry = try options.registry.makeRegistry(identity: config.registryIdentity, metrics: metrics, logger: logger)
         } catch {
             return fail("agent-operator local: \(error)", code: 2)
         }
@@ -89,19 +88,6 @@ public enum LocalProgram {
         await probes.shutdown()
         logger.info("stopped")
         return 0
-    }
-
-    static func makeRegistry(_ o: LocalOptions, identity: String, metrics: MetricsRegistry, logger: Logger) throws -> AgentRegistry? {
-        guard !o.etcdEndpoints.isEmpty else { return nil }
-        let endpoints = try EtcdConfiguration.parseEndpoints(o.etcdEndpoints)
-        var tls: TLSConfiguration?
-        if o.etcdCACert != nil || o.etcdCert != nil {
-            tls = TLSConfiguration(caFile: o.etcdCACert, clientCertFile: o.etcdCert, clientKeyFile: o.etcdKey)
-        }
-        let credentials = try o.etcdUsername.map { user throws in try EtcdCredentials.load(username: user, passwordFile: o.etcdPasswordFile ?? "") }
-        let etcd = try EtcdClient(configuration: EtcdConfiguration(endpoints: endpoints, tls: tls, credentials: credentials))
-        return AgentRegistry(client: etcd, options: AgentRegistryOptions(prefix: o.registryPrefix, ownerIdentity: identity),
-                             metrics: metrics, logger: logger.with(["component": "registry"]))
     }
 
     private static func fail(_ message: String, code: Int32) -> Int32 {

@@ -90,9 +90,9 @@ public final class OperatorManager: Sendable {
         }
         let registry: AgentRegistry?
         do {
-            registry = try makeRegistry()
+            registry = try options.registry.makeRegistry(identity: config.registryIdentity, metrics: metrics, logger: logger)
         } catch {
-            return .failed(error.description)
+            return .failed("registry: \(error)")
         }
         let registrar: any Registrar = registry.map { EtcdRegistrar(registry: $0) } ?? NoRegistrar()
         if registry == nil { logger.warning("no --etcd-endpoints: agents are not registered in the Parallax registry") }
@@ -217,30 +217,6 @@ public final class OperatorManager: Sendable {
         await probes.shutdown()
         logger.info("stopped")
         return exit
-    }
-
-    private func makeRegistry() throws(OperatorError) -> AgentRegistry? {
-        guard !options.etcdEndpoints.isEmpty else { return nil }
-        do {
-            let endpoints = try EtcdConfiguration.parseEndpoints(options.etcdEndpoints)
-            var tls: TLSConfiguration?
-            if options.etcdCACert != nil || options.etcdCert != nil {
-                tls = TLSConfiguration(caFile: options.etcdCACert, clientCertFile: options.etcdCert, clientKeyFile: options.etcdKey)
-            }
-            var credentials: EtcdCredentials?
-            if let user = options.etcdUsername {
-                guard let file = options.etcdPasswordFile else { throw OperatorError.usage("--etcd-username needs --etcd-password-file") }
-                credentials = try EtcdCredentials.load(username: user, passwordFile: file)
-            }
-            let etcd = try EtcdClient(configuration: EtcdConfiguration(endpoints: endpoints, tls: tls, credentials: credentials))
-            return AgentRegistry(client: etcd, options: AgentRegistryOptions(prefix: options.registryPrefix,
-                                                                             ownerIdentity: config.registryIdentity),
-                                 metrics: metrics, logger: logger.with(["component": "registry"]))
-        } catch let e as OperatorError {
-            throw e
-        } catch {
-            throw .registry("\(error)")
-        }
     }
 
     /// Informer events → queue keys. Updates that only touch the status (our own writes) are skipped.
