@@ -43,6 +43,10 @@ public final class ProcessKubelet: @unchecked Sendable {
     let configMaps: ResourceInfo
     private let lock = NSLock()
     private var running: [String: PodRuntime] = [:]  // key: namespace/name
+    /// UIDs of pods whose deletion began. Watch events lag behind deletions, so a stale ADDED or MODIFIED
+    /// event can arrive after ``terminate(_:)``; it must not start a process nobody would stop.
+    private var terminated: Set<String> = []
+    private var terminatedOrder: [String] = []
     private var nextAddress = 1
     private let stopped = Atomic<Bool>(false)
     private var subscription: WatchSubscription?
@@ -101,24 +105,33 @@ public final class ProcessKubelet: @unchecked Sendable {
         let ns = pod["metadata"]["namespace"].stringValue ?? ""
         let name = pod["metadata"]["name"].stringValue ?? ""
         let key = "\(ns)/\(name)"
-        guard pod["metadata"]["deletionTimestamp"].isNull, lock.withLock({ running[key] == nil }) else { return }
+        let uid = pod["metadata"]["uid"].stringValue ?? ""
+        guard pod["metadata"]["deletionTimestamp"].isNull else { return }
         guard let agent = Self.agentContainer(pod) else { return }
         let argv = (agent["command"].arrayValue ?? []) + (agent["args"].arrayValue ?? [])
         guard argv.first?.stringValue == Self.injectedSupervisorPath else { return }
-        let address = lock.withLock { () -> String in
+        let runtime: PodRuntime? = lock.withLock {
+            guard running[key] == nil, !terminated.contains(uid) else { return nil }
             defer { nextAddress += 1 }
-            return "127.0.\(1 + nextAddress / 250).\(1 + nextAddress % 250)"
+            let address = "127.0.\(1 + nextAddress / 250).\(1 + nextAddress % 250)"
+            let runtime = PodRuntime(kubelet: self, namespace: ns, name: name, uid: uid, podIP: address)
+            running[key] = runtime
+            return runtime
         }
-        let runtime = PodRuntime(kubelet: self, namespace: ns, name: name, uid: pod["metadata"]["uid"].stringValue ?? "",
-                                 podIP: address)
-        lock.withLock { running[key] = runtime }
-        do {
-            _ = try store.createPodSubresource(namespace: ns, name: name, subresource: "binding", body: [
-                "apiVersion": "v1", "kind": "Binding", "metadata": ["name": .string(name), "namespace": .string(ns)],
-                "target": ["apiVersion": "v1", "kind": "Node", "name": .string(configuration.nodeName)],
-            ])
-        } catch {
-            logger.warning("binding failed", ["pod": .string(key), "error": .string(error.description)])
+        guard let runtime else { return }
+        // A pod created with spec.nodeName is already ours; any other must be bound first. A failed binding
+        // means the pod is gone or being replaced: start nothing.
+        if pod["spec"]["nodeName"].stringValue?.isEmpty ?? true {
+            do {
+                _ = try store.createPodSubresource(namespace: ns, name: name, subresource: "binding", body: [
+                    "apiVersion": "v1", "kind": "Binding", "metadata": ["name": .string(name), "namespace": .string(ns)],
+                    "target": ["apiVersion": "v1", "kind": "Node", "name": .string(configuration.nodeName)],
+                ])
+            } catch {
+                logger.warning("binding failed, not starting the pod", ["pod": .string(key), "error": .string(error.description)])
+                lock.withLock { if running[key] === runtime { running[key] = nil } }
+                return
+            }
         }
         runtime.launch(pod)
     }
@@ -131,7 +144,13 @@ public final class ProcessKubelet: @unchecked Sendable {
 
     private func terminate(_ t: PodTermination) {
         let key = "\(t.namespace)/\(t.name)"
-        let runtime = lock.withLock { running.removeValue(forKey: key) }
+        let runtime = lock.withLock { () -> PodRuntime? in
+            if terminated.insert(t.uid).inserted {
+                terminatedOrder.append(t.uid)
+                if terminatedOrder.count > 10_000 { terminated.remove(terminatedOrder.removeFirst()) }
+            }
+            return running.removeValue(forKey: key)
+        }
         let store = self.store
         // Off the deleting thread: the grace period may be long.
         let worker = Thread {

@@ -32,7 +32,8 @@ final class PodRuntime: @unchecked Sendable {
 
     /// Starts the pod's process (or records why it cannot start yet and retries).
     func launch(_ pod: JSON) {
-        lock.withLock { self.pod = pod }
+        // The pod's deletion may already have stopped this runtime (watch events lag behind deletions).
+        guard lock.withLock({ () -> Bool in self.pod = pod; return !stopping }) else { return }
         guard let container = ProcessKubelet.agentContainer(pod) else { return }
         let (env, problem) = kubelet.resolveEnvironment(container, pod: pod, podIP: podIP)
         guard var env else {
@@ -54,10 +55,16 @@ final class PodRuntime: @unchecked Sendable {
             try FileManager.default.createDirectory(atPath: workdir, withIntermediateDirectories: true)
             let proc = try KubeletProcess(argv: argv, environment: env, directory: workdir,
                                           logPath: "\(directory)/agent.log") { [weak self] code in self?.exited(code) }
-            lock.withLock {
+            let stoppedMeanwhile = lock.withLock { () -> Bool in
+                if stopping { return true }
                 process = proc
                 startedAt = Date()
                 waitingReason = nil
+                return false
+            }
+            if stoppedMeanwhile {
+                proc.terminate(grace: 0)
+                return
             }
             kubelet.logger.info("pod started", ["pod": .string("\(namespace)/\(name)"), "podIP": .string(podIP), "pid": .int(Int64(proc.pid))])
         } catch {
