@@ -95,6 +95,32 @@ final class KubeletTests: XCTestCase {
         XCTAssertEqual(server.kubelet!.runningPods, 0)
     }
 
+    /// Deleting a pod before the kubelet saw it (its watch lags behind) must not leave a process behind,
+    /// tracked or not; names are reused as a spawn/stop race would.
+    func testPodsDeletedBeforeTheKubeletSawThemStartNothing() throws {
+        for i in 0..<30 {
+            let name = "race-\(i % 3)"
+            _ = try store.create(resource("pods"), namespace: "default", object: agentPod(name))
+            _ = try store.delete(resource("pods"), namespace: "default", name: name)
+            try waitFor("\(name) gone") { pod(name) == nil }
+        }
+        // The kubelet handles events in order: once this pod runs, it has seen every earlier one.
+        _ = try store.create(resource("pods"), namespace: "default", object: agentPod("after"))
+        try waitFor("after running") { pod("after")?["status"]["podIP"].stringValue != nil }
+        try waitFor("only after's process") { server.kubelet!.runningPods == 1 && processesUnder(root.path) == 1 }
+    }
+
+    /// Live processes whose command line mentions `path` (the kubelet's pod directories are below it).
+    private func processesUnder(_ path: String) -> Int {
+        let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.filter { Int($0) != nil } ?? []
+        return pids.filter { pid in
+            guard let cmd = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
+                  let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  !stat.contains(") Z ") else { return false }
+            return String(decoding: cmd, as: UTF8.self).contains(path)
+        }.count
+    }
+
     func testMissingSecretKeepsThePodWaitingUntilItAppears() throws {
         _ = try store.create(resource("pods"), namespace: "default", object: agentPod("a3", env: [
             ["name": "MCP_API_KEY", "valueFrom": ["secretKeyRef": ["name": "later", "key": "k"]]],
