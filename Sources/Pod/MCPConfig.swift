@@ -14,7 +14,7 @@ public enum MCPConfig {
     /// Creates `<workdir>/.mcp.json` unless it exists. Returns true when it wrote the file.
     @discardableResult
     public static func writeIfAbsent(workdir: String, serverURL: String) throws(SupervisorError) -> Bool {
-        let path = workdir.hasSuffix("/") ? workdir + ".mcp.json" : workdir + "/.mcp.json"
+        let path = workdir.isEmpty ? ".mcp.json" : workdir.hasSuffix("/") ? workdir + ".mcp.json" : workdir + "/.mcp.json"
         // O_EXCL: never clobber a file the user (or an earlier start) put there, even in a race.
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         if fd < 0 {
