@@ -52,7 +52,7 @@ public enum OperatorProgram {
         let logger = Logger(label: "agent-operator")
         logger.info("starting", ["version": .string(agentRuntimeVersion), "namespace": .string(options.namespace ?? "(all)"),
                                  "leaderElect": .bool(options.leaderElect), "workers": .int(Int64(options.maxConcurrentReconciles)),
-                                 "registry": .string(options.registry.endpoints.isEmpty ? "(none)" : options.registry.prefix)])
+                                 "registry": .string(options.registry.etcd.endpoints.isEmpty ? "(none)" : options.registry.prefix)])
         let manager = OperatorManager(options: options, config: config, logger: logger)
         let result = await manager.run(stop: signalStream())
         if case .failed(let why) = result { logger.error("cannot run", ["error": .string(why)]) }

@@ -1,4 +1,3 @@
-import CurlHTTP
 import Foundation
 import Registry
 import RuntimeCore
@@ -8,19 +7,12 @@ enum RegistryCommand: AgentctlCommand {
     static let name = "registry"
     static let summary = "list, get or watch agents in the Parallax registry (etcd)"
 
-    /// Flags every registry verb takes.
-    static let commonFlags: [FlagSpec] = [
-        .value("etcd-endpoints", "URL[,URL]", help: "etcd client URLs, tried in order", default: "http://127.0.0.1:2379",
-               env: "AGENT_ETCD_ENDPOINTS"),
+    /// Flags every registry verb takes: the shared etcd connection flags, pointed at a local etcd by default.
+    static let commonFlags: [FlagSpec] = EtcdFlags.specs(defaultEndpoints: "http://127.0.0.1:2379") + [
+        .value("etcd-timeout", "DURATION", help: "per-request timeout", default: "5s"),
         .value("registry-prefix", "P", help: "key prefix of the Parallax registry", default: RegistryKeys.defaultPrefix,
                env: "AGENT_REGISTRY_PREFIX"),
         .value("output", "json|table", help: "output format (-o); json is for scripts", default: "table"),
-        .value("etcd-cacert", "FILE", help: "CA bundle to verify etcd's certificate", env: "AGENT_ETCD_CACERT"),
-        .value("etcd-cert", "FILE", help: "client certificate for etcd", env: "AGENT_ETCD_CERT"),
-        .value("etcd-key", "FILE", help: "client key for etcd", env: "AGENT_ETCD_KEY"),
-        .value("etcd-username", "USER", help: "etcd user (auth enabled)", env: "AGENT_ETCD_USERNAME"),
-        .value("etcd-password-file", "FILE", help: "file holding the etcd user's password", env: "AGENT_ETCD_PASSWORD_FILE"),
-        .value("etcd-timeout", "DURATION", help: "per-request timeout", default: "5s"),
     ]
 
     static let spec = CommandLineSpec(
@@ -179,33 +171,17 @@ struct RegistryCLIOptions {
     var json: Bool
 
     init(_ flags: ParsedFlags) throws(UsageError) {
-        let endpoints: [String]
-        do throws(EtcdError) {
-            endpoints = try EtcdConfiguration.parseEndpoints(flags.string("etcd-endpoints") ?? "")
-        } catch {
-            throw UsageError("--etcd-endpoints: \(error)")
-        }
-        var tls: TLSConfiguration?
-        if flags.string("etcd-cacert") != nil || flags.string("etcd-cert") != nil || flags.string("etcd-key") != nil {
-            tls = TLSConfiguration(caFile: flags.string("etcd-cacert"), clientCertFile: flags.string("etcd-cert"),
-                                   clientKeyFile: flags.string("etcd-key"))
-        }
-        if (flags.string("etcd-cert") == nil) != (flags.string("etcd-key") == nil) {
-            throw UsageError("--etcd-cert and --etcd-key go together")
-        }
-        var credentials: EtcdCredentials?
-        if let user = flags.string("etcd-username") {
-            guard let file = flags.string("etcd-password-file") else {
-                throw UsageError("--etcd-username needs --etcd-password-file")
-            }
-            do throws(EtcdError) {
-                credentials = try EtcdCredentials.load(username: user, passwordFile: file)
-            } catch {
-                throw UsageError("--etcd-password-file: \(error)")
-            }
-        }
+        let connection = try EtcdFlags(flags: flags)
         let timeout = try flags.duration("etcd-timeout") ?? .seconds(5)
-        etcd = EtcdConfiguration(endpoints: endpoints, tls: tls, credentials: credentials, requestTimeout: timeout)
+        // A bad endpoint or an unreadable password file is a command-line mistake here (exit 2), not an etcd failure.
+        let configuration: EtcdConfiguration?
+        do throws(EtcdError) {
+            configuration = try connection.configuration(requestTimeout: timeout)
+        } catch {
+            throw UsageError(error.description)
+        }
+        guard let configuration else { throw UsageError("--etcd-endpoints is required") }
+        etcd = configuration
         keys = RegistryKeys(prefix: flags.string("registry-prefix") ?? RegistryKeys.defaultPrefix)
         switch flags.string("output") ?? "table" {
         case "json": json = true

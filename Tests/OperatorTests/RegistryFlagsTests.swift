@@ -6,7 +6,8 @@ import XCTest
 
 @testable import Operator
 
-/// The registry flags `controller` and `local` share: both subcommands accept and refuse the same ones.
+/// The registry flags `controller` and `local` share: both subcommands accept and refuse the same ones
+/// (the etcd connection flags themselves are tested in RegistryTests' EtcdFlagsTests).
 final class RegistryFlagsTests: XCTestCase {
     func controller(_ args: [String], env: [String: String] = [:]) throws(UsageError) -> RegistryFlags {
         try ControllerOptions(flags: try ControllerOptions.spec.parse(args, environment: env), environment: env).registry
@@ -29,17 +30,16 @@ final class RegistryFlagsTests: XCTestCase {
 
     func testBothSubcommandsShareTheFlags() {
         let names = Set(RegistryFlags.specs.map(\.name))
+        XCTAssertTrue(names.isSuperset(of: EtcdFlags.specs().map(\.name)))
         XCTAssertTrue(names.isSubset(of: ControllerOptions.spec.flags.map(\.name)))
         XCTAssertTrue(names.isSubset(of: LocalOptions.spec.flags.map(\.name)))
     }
 
-    func testAUsernameWithoutAPasswordFileIsRefusedByBoth() {
+    func testBothSubcommandsRefuseTheBadCombinations() {
         for parse in [controller, local] {
-            for (args, env) in [(["--etcd-endpoints", "http://e:2379", "--etcd-username", "agent"], [:]),
-                                ([], ["AGENT_ETCD_ENDPOINTS": "http://e:2379", "AGENT_ETCD_USERNAME": "agent"])] {
-                XCTAssertEqual(refusal { () throws(UsageError) in try parse(args, env) },
-                               "--etcd-username needs --etcd-password-file (etcd auth takes both)", "\(args) \(env)")
-            }
+            let usernameOnly = ["--etcd-endpoints", "http://e:2379", "--etcd-username", "agent"]
+            XCTAssertEqual(refusal { () throws(UsageError) in try parse(usernameOnly, [:]) },
+                           "--etcd-username needs --etcd-password-file (etcd auth takes both)")
             XCTAssertEqual(refusal { () throws(UsageError) in try parse(["--etcd-password-file", "/p"], [:]) },
                            "--etcd-password-file needs --etcd-username (etcd auth takes both)")
             XCTAssertEqual(refusal { () throws(UsageError) in try parse(["--etcd-cert", "/c"], [:]) },
@@ -59,26 +59,12 @@ final class RegistryFlagsTests: XCTestCase {
         }
     }
 
-    func testConfiguration() throws {
-        XCTAssertNil(try controller([]).configuration(), "no endpoints: no registry")
-
-        let dir = try TempDirectory(prefix: "registry-flags")
-        defer { dir.remove() }
-        let passwordFile = dir.path + "/password"
-        try "secret\n".write(toFile: passwordFile, atomically: true, encoding: .utf8)
-        let flags = try local(["--etcd-endpoints", "e1:2379,https://e2:2379/", "--etcd-cacert", "/ca", "--etcd-cert", "/c",
-                               "--etcd-key", "/k", "--etcd-username", "agent", "--etcd-password-file", passwordFile,
-                               "--registry-prefix", "/p"])
+    func testPrefixAndConnection() throws {
+        XCTAssertEqual(try controller([]).prefix, RegistryKeys.defaultPrefix)
+        XCTAssertNil(try controller([]).etcd.configuration(), "no endpoints: no registry")
+        let flags = try local(["--etcd-endpoints", "e1:2379", "--registry-prefix", "/p"], env: ["AGENT_ETCD_CACERT": "/ca"])
         XCTAssertEqual(flags.prefix, "/p")
-        let c = try XCTUnwrap(try flags.configuration())
-        XCTAssertEqual(c.endpoints, ["http://e1:2379", "https://e2:2379"])
-        XCTAssertEqual(c.tls?.caFile, "/ca")
-        XCTAssertEqual(c.tls?.clientCertFile, "/c")
-        XCTAssertEqual(c.tls?.clientKeyFile, "/k")
-        XCTAssertEqual(c.credentials, EtcdCredentials(username: "agent", password: "secret"))
-
-        let unreadable = try controller(["--etcd-endpoints", "e:2379", "--etcd-username", "agent",
-                                         "--etcd-password-file", dir.path + "/missing"])
-        XCTAssertThrowsError(try unreadable.configuration())
+        XCTAssertEqual(flags.etcd.endpoints, "e1:2379")
+        XCTAssertEqual(flags.etcd.caCert, "/ca")
     }
 }

@@ -73,6 +73,12 @@ final class AgentctlRegistryTests: XCTestCase {
         XCTAssertEqual(badFlag.stderr, "agentctl: unknown flag --nope (see --help)\n")
         let badOutput = try await runToCompletion(bin, ["registry", "list", "-o", "yaml"])
         XCTAssertEqual(badOutput.status, 2)
+        let halfAuth = try await runToCompletion(bin, ["registry", "list", "--etcd-username", "agent"])
+        XCTAssertEqual(halfAuth.status, 2)
+        XCTAssertEqual(halfAuth.stderr, "agentctl: --etcd-username needs --etcd-password-file (etcd auth takes both)\n")
+        let unreadablePassword = try await runToCompletion(bin, ["registry", "list", "--etcd-username", "agent",
+                                                                 "--etcd-password-file", "/nonexistent/password"])
+        XCTAssertEqual(unreadablePassword.status, 2, unreadablePassword.stderr)
         let unknown = try await runToCompletion(bin, ["frobnicate"])
         XCTAssertEqual(unknown.status, 2)
 
