@@ -152,44 +152,14 @@ public actor HealthChecker {
 
     private func check(_ id: String, endpoint: String, token: String, generation: Int) async {
         await limiter.acquire()
-        let outcome = await probe(endpoint: endpoint, token: token)
+        let outcome = await SupervisorProbe.run(endpoint: endpoint, token: token, timeout: options.timeout, http: http)
         limiter.release()
         record(outcome, for: id, generation: generation)
     }
 
     // MARK: Checking
 
-    private enum ProbeOutcome {
-        case success(SupervisorStatus)
-        case failure(String, timeout: Bool, status: SupervisorStatus?)
-    }
-
-    private func probe(endpoint: String, token: String) async -> ProbeOutcome {
-        let request = HTTPClientRequest(method: "GET", url: endpoint + "/status",
-                                        headers: [("Authorization", "Bearer \(token)"), ("Accept", "application/json")],
-                                        timeout: options.timeout)
-        do throws(HTTPClientError) {
-            let response = try await http.execute(request)
-            guard response.status == 200 else {
-                return .failure("GET /status answered HTTP \(response.status)", timeout: false, status: nil)
-            }
-            guard let status = try? JSONDecoder().decode(SupervisorStatus.self, from: response.body) else {
-                return .failure("GET /status answered something that is not a supervisor status", timeout: false,
-                                status: nil)
-            }
-            if SupervisorStatus.downStates.contains(status.state) {
-                return .failure("supervisor reports state \(status.state)", timeout: false, status: status)
-            }
-            return .success(status)
-        } catch {
-            if case .timedOut = error {
-                return .failure("GET /status timed out after \(options.timeout)", timeout: true, status: nil)
-            }
-            return .failure("GET /status failed: \(error)", timeout: false, status: nil)
-        }
-    }
-
-    private func record(_ outcome: ProbeOutcome, for id: String, generation: Int) {
+    private func record(_ outcome: SupervisorProbe, for id: String, generation: Int) {
         guard var t = targets[id], t.generation == generation else { return }
         t.inFlight = false
         t.nextCheck = clock.now + options.interval

@@ -1,3 +1,4 @@
+import CurlHTTP
 import Foundation
 
 /// The JSON of the supervisor's `GET /status` (contract §4). Every field but `state` is optional here so
@@ -66,4 +67,37 @@ public struct SupervisorStatus: Codable, Sendable, Equatable {
     public static let running = "running"
     /// States in which the CLI is not running: a check that sees them counts as failed.
     public static let downStates: Set<String> = ["exited", "failed"]
+}
+
+/// One `GET /status` of a supervisor, as the registry's health checks and the operator's monitor both count it.
+public enum SupervisorProbe: Sendable {
+    /// The supervisor answered with a state in which the CLI runs.
+    case success(SupervisorStatus)
+    /// Anything else: the reason, whether it was a timeout, and the status if the supervisor answered one
+    /// (an exited or failed CLI).
+    case failure(String, timeout: Bool, status: SupervisorStatus?)
+
+    /// Asks the supervisor at `endpoint` (e.g. `http://10.0.0.5:8077`) for its status with `token`.
+    public static func run(endpoint: String, token: String, timeout: Duration, http: HTTPClient) async -> SupervisorProbe {
+        let request = HTTPClientRequest(method: "GET", url: endpoint + "/status",
+                                        headers: [("Authorization", "Bearer \(token)"), ("Accept", "application/json")],
+                                        timeout: timeout)
+        do throws(HTTPClientError) {
+            let response = try await http.execute(request)
+            guard response.status == 200 else {
+                return .failure("GET /status answered HTTP \(response.status)", timeout: false, status: nil)
+            }
+            guard let status = try? JSONDecoder().decode(SupervisorStatus.self, from: response.body) else {
+                return .failure("GET /status answered something that is not a supervisor status", timeout: false,
+                                status: nil)
+            }
+            if SupervisorStatus.downStates.contains(status.state) {
+                return .failure("supervisor reports state \(status.state)", timeout: false, status: status)
+            }
+            return .success(status)
+        } catch {
+            if case .timedOut = error { return .failure("GET /status timed out after \(timeout)", timeout: true, status: nil) }
+            return .failure("GET /status failed: \(error)", timeout: false, status: nil)
+        }
+    }
 }

@@ -159,13 +159,8 @@ public final class SupervisorMonitor: Sendable {
         state.withLock { $0.stopped = true }
     }
 
-    private enum Outcome {
-        case success(SupervisorStatus)
-        case failure(String, timeout: Bool, status: SupervisorStatus?)
-    }
-
     private func check(_ key: String, endpoint: String, token: String, generation: Int) async {
-        let outcome = await probe(endpoint: endpoint, token: token)
+        let outcome = await SupervisorProbe.run(endpoint: endpoint, token: token, timeout: options.timeout, http: http)
         let changed = state.withLock { s -> Bool in
             s.inFlight -= 1
             guard var t = s.targets[key], t.generation == generation else { return false }
@@ -203,27 +198,5 @@ public final class SupervisorMonitor: Sendable {
         }
         wake.poke()
         if changed { onChange(key) }
-    }
-
-    private func probe(endpoint: String, token: String) async -> Outcome {
-        let request = HTTPClientRequest(method: "GET", url: endpoint + "/status",
-                                        headers: [("Authorization", "Bearer " + token), ("Accept", "application/json")],
-                                        timeout: options.timeout)
-        do throws(HTTPClientError) {
-            let response = try await http.execute(request)
-            guard response.status == 200 else {
-                return .failure("GET /status answered HTTP \(response.status)", timeout: false, status: nil)
-            }
-            guard let status = try? JSONDecoder().decode(SupervisorStatus.self, from: response.body) else {
-                return .failure("GET /status answered something that is not a supervisor status", timeout: false, status: nil)
-            }
-            if SupervisorStatus.downStates.contains(status.state) {
-                return .failure("supervisor reports state \(status.state)", timeout: false, status: status)
-            }
-            return .success(status)
-        } catch {
-            if case .timedOut = error { return .failure("GET /status timed out", timeout: true, status: nil) }
-            return .failure("GET /status failed: \(error)", timeout: false, status: nil)
-        }
     }
 }
