@@ -245,17 +245,23 @@ public struct ScreenModel: Sendable {
 }
 
 extension ScreenModel: VTHandler {
+    /// A character printed after the last column moves to the next line first (when autowrap is on), marking
+    /// the row as wrapped so `/screen` can join it back; with autowrap off it overwrites the last column.
+    @inline(__always)
+    private mutating func wrapIfPending() {
+        guard pendingWrap else { return }
+        pendingWrap = false
+        if autowrap {
+            grid.setWrapped(cursorY, true)
+            cursorX = 0
+            index()
+        }
+    }
+
     mutating func print(_ scalar: UInt32) {
         let width = scalar < 0x300 ? 1 : CharacterWidth.of(scalar)
         if width == 0 { return }
-        if pendingWrap {
-            pendingWrap = false
-            if autowrap {
-                grid.setWrapped(cursorY, true)
-                cursorX = 0
-                index()
-            }
-        }
+        wrapIfPending()
         if width == 2 && cursorX == cols - 1 {
             // A wide character does not fit in the last column: wrap first (or drop it without autowrap).
             guard autowrap, cols > 1 else { return }
@@ -286,14 +292,7 @@ extension ScreenModel: VTHandler {
         var k = 0
         let count = run.count
         while k < count {
-            if pendingWrap {
-                pendingWrap = false
-                if autowrap {
-                    grid.setWrapped(cursorY, true)
-                    cursorX = 0
-                    index()
-                }
-            }
+            wrapIfPending()
             let m = min(cols - cursorX, count - k)
             splitWide(at: cursorX)
             if cursorX + m < cols && grid[cursorX + m, cursorY] == ScreenGrid.wideTail {
