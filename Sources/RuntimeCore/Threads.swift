@@ -11,9 +11,10 @@ import Glibc
 /// Starts a detached thread running `body`. Its kernel name (`top -H`, `/proc/PID/task/*/comm`) is `name`,
 /// cut to the 15 bytes Linux keeps.
 ///
-/// The thread starts with every signal blocked, so process-directed signals (SIGCHLD, SIGTERM, ...) go to
-/// the threads that expect them: a SIGCHLD taken by a worker thread with the default disposition is simply
-/// lost to libdispatch's signal sources (Foundation's `Process` then never learns that its child exited).
+/// The thread starts with every signal blocked, so it never takes a process-directed signal (SIGCHLD,
+/// SIGTERM, ...) meant for a handler elsewhere: a SIGCHLD taken by a worker thread with the default
+/// disposition is simply lost to libdispatch's signal sources (Foundation's `Process` then never learns that
+/// its child exited).
 /// Processes spawned from these threads get an explicit empty mask (`POSIX_SPAWN_SETSIGMASK`).
 public func startThread(_ name: String, _ body: @escaping @Sendable () -> Void) {
     final class Start {
