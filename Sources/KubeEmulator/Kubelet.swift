@@ -67,7 +67,7 @@ public final class ProcessKubelet: @unchecked Sendable {
         store.podDeletionHandler = { [weak self] t in self?.terminate(t) }
         let sub = try store.watch(pods, namespace: nil)
         subscription = sub
-        let watcher = Thread { [self] in
+        startThread("kubelet-watch") { [self] in
             while !stopped.load(ordering: .relaxed) {
                 guard let event = sub.next(timeout: .seconds(1)) else {
                     if sub.isClosed { break }
@@ -76,16 +76,12 @@ public final class ProcessKubelet: @unchecked Sendable {
                 if event.type == .added || event.type == .modified { consider(event.object) }
             }
         }
-        watcher.name = "kubelet-watch"
-        watcher.start()
-        let prober = Thread { [self] in
+        startThread("kubelet-probe") { [self] in
             while !stopped.load(ordering: .relaxed) {
                 probeAll()
                 Thread.sleep(forTimeInterval: Double(configuration.probeInterval.milliseconds) / 1000)
             }
         }
-        prober.name = "kubelet-probe"
-        prober.start()
     }
 
     /// Stops every pod process (SIGTERM, 2 s, SIGKILL) and the kubelet's threads.
@@ -153,11 +149,10 @@ public final class ProcessKubelet: @unchecked Sendable {
         }
         let store = self.store
         // Off the deleting thread: the grace period may be long.
-        let worker = Thread {
+        startThread("kubelet-delete") {
             runtime?.stop(grace: TimeInterval(t.gracePeriodSeconds))
             store.finalizePodDeletion(namespace: t.namespace, name: t.name, uid: t.uid)
         }
-        worker.start()
     }
 
     // MARK: Readiness

@@ -120,11 +120,10 @@ final class PodRuntime: @unchecked Sendable {
     }
 
     private func retry(after seconds: Double, _ work: @escaping @Sendable () -> Void) {
-        let t = Thread {
+        startThread("kubelet-retry") {
             Thread.sleep(forTimeInterval: seconds)
             work()
         }
-        t.start()
     }
 
     func setReady(_ value: Bool) {

@@ -1,4 +1,5 @@
 import Foundation
+import RuntimeCore
 
 #if canImport(Glibc)
 import Glibc
@@ -53,7 +54,7 @@ final class KubeletProcess: @unchecked Sendable {
         }
         pid = child
         let spawned = child
-        let waiter = Thread { [self] in
+        startThread("kubelet-wait-\(spawned)") { [self] in
             var status: Int32 = 0
             while waitpid(spawned, &status, 0) < 0 && errno == EINTR {}
             let code: Int32 = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
@@ -63,8 +64,6 @@ final class KubeletProcess: @unchecked Sendable {
             exitLock.unlock()
             onExit(code)
         }
-        waiter.name = "kubelet-wait-\(spawned)"
-        waiter.start()
     }
 
     /// True until the process has been reaped.

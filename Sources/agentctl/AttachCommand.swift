@@ -76,7 +76,7 @@ enum AttachCommand: AgentctlCommand {
         }
 
         let detached = Atomic<Bool>(false)
-        let input = Thread {
+        startThread("attach-stdin") {
             var buffer = [UInt8](repeating: 0, count: 4096)
             while true {
                 let n = read(0, &buffer, buffer.count)
@@ -98,8 +98,6 @@ enum AttachCommand: AgentctlCommand {
             detached.store(true, ordering: .relaxed)
             client.close()
         }
-        input.name = "attach-stdin"
-        input.start()
 
         let output = OutputWriter()
         for await message in client.messages {
@@ -126,13 +124,9 @@ final class OutputWriter: @unchecked Sendable {
     private var queue: [Data] = []
     private var finished = false
     private var done = false
-    private var thread: Thread?
 
     init() {
-        let t = Thread { [unowned self] in self.run() }
-        t.name = "attach-stdout"
-        thread = t
-        t.start()
+        startThread("attach-stdout") { [unowned self] in self.run() }
     }
 
     func push(_ data: Data) {

@@ -60,9 +60,7 @@ final class AttachRelay: WebSocketHandler {
         sessions.withLock { $0[ObjectIdentifier(socket)] = session }
         let backend = self.backend
         let logger = self.logger
-        let viewerSender = Thread { session.runSender() }
-        viewerSender.name = "attach-relay"
-        viewerSender.start()
+        startThread("attach-relay") { session.runSender() }
         Task {
             do throws(APIError) {
                 let target = try await backend.supervisor(agentId: id)

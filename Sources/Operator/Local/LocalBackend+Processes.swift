@@ -137,7 +137,7 @@ extension LocalBackend {
 
     /// Reaps our own child on a dedicated thread and reports its exit.
     func watchChild(id: String, pid: pid_t) {
-        let thread = Thread { [weak self] in
+        startThread("reap-\(pid)") { [weak self] in
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
             let why: String
@@ -148,8 +148,6 @@ extension LocalBackend {
             }
             Task { await self?.supervisorGone(id: id, pid: pid, why: why) }
         }
-        thread.name = "reap-\(pid)"
-        thread.start()
     }
 
     /// Polls adopted supervisors (not our children, so no waitpid) for being alive.
