@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Glibc
+import RuntimeCore
 
 /// Appends the agent's stripped output lines to a file on the workspace volume, rotating by size.
 ///
@@ -46,17 +47,8 @@ final class LogFileWriter {
         guard !buffer.isEmpty else { return }
         if size > 0 && size + buffer.count > maxBytes { rotate() }
         guard fd >= 0 else { buffer.removeAll(keepingCapacity: true); return }
-        buffer.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return  // disk full or gone: drop rather than stall the output path
-                }
-                offset += n
-            }
-        }
+        // Disk full or gone: drop rather than stall the output path.
+        _ = buffer.withUnsafeBytes { writeFully(fd, $0) }
         size += buffer.count
         buffer.removeAll(keepingCapacity: true)
     }

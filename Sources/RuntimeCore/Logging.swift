@@ -240,19 +240,8 @@ public final class LogSink: Sendable {
         case .descriptor(let fd, _):
             var bytes = Array(line.utf8)
             bytes.append(0x0A)
-            state.withLock { _ in
-                bytes.withUnsafeBytes { buf in
-                    var offset = 0
-                    while offset < buf.count {
-                        let n = Glibc.write(fd, buf.baseAddress! + offset, buf.count - offset)
-                        if n < 0 {
-                            if errno == EINTR { continue }
-                            return  // Nowhere left to report a failing log write.
-                        }
-                        offset += n
-                    }
-                }
-            }
+            // Nowhere left to report a failing log write.
+            state.withLock { _ in _ = bytes.withUnsafeBytes { writeFully(fd, $0) } }
         }
     }
 }

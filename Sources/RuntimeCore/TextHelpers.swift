@@ -30,11 +30,20 @@ public func writeStandardError(_ text: String) { writeAll(STDERR_FILENO, text) }
 public func writeStandardOutput(_ text: String) { writeAll(STDOUT_FILENO, text) }
 
 private func writeAll(_ fd: Int32, _ text: String) {
-    var bytes = Array(text.utf8)[...]
-    while !bytes.isEmpty {
-        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    // A closed stream leaves nowhere to say anything, so a failure is not reported.
+    _ = Array(text.utf8).withUnsafeBytes { writeFully(fd, $0) }
+}
+
+/// Writes all of `bytes` to `fd`, retrying short writes and EINTR. False if the descriptor failed (disk full,
+/// closed pipe); how much was written then is unknown.
+@discardableResult
+public func writeFully(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+    var offset = 0
+    while offset < bytes.count {
+        let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
         if n < 0, errno == EINTR { continue }
-        guard n > 0 else { return }  // A closed stream: nowhere left to say anything.
-        bytes = bytes.dropFirst(n)
+        guard n > 0 else { return false }
+        offset += n
     }
+    return true
 }
