@@ -45,18 +45,3 @@ enum BlockingWork {
         try await run(name: "kubeclient-read") { try Data(contentsOf: URL(fileURLWithPath: path)) }
     }
 }
-
-/// Small conversions between `Duration` and the numeric forms the API and Foundation use.
-extension Duration {
-    /// The duration in (fractional) seconds.
-    var secondsDouble: Double {
-        let c = components
-        return Double(c.seconds) + Double(c.attoseconds) / 1e18
-    }
-
-    /// A duration from fractional seconds (negative values clamp to zero).
-    static func secondsDouble(_ s: Double) -> Duration {
-        guard s.isFinite, s > 0 else { return .zero }
-        return .nanoseconds(Int64((s * 1e9).rounded()))
-    }
-}

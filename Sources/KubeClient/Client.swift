@@ -90,7 +90,7 @@ public final class KubeClient: Sendable {
                 if let delay = config.retry.retryDelay(method: request.method, attempt: attempt, failure: .transport(error)) {
                     logger.debug("retrying kube request after transport error", [
                         "method": .string(request.method), "path": .string(request.path), "attempt": .int(Int64(attempt)),
-                        "delaySeconds": .double(delay.secondsDouble), "error": .string("\(error)"),
+                        "delaySeconds": .double(delay.inSeconds), "error": .string("\(error)"),
                     ])
                     try await sleep(delay)
                     continue
@@ -112,7 +112,7 @@ public final class KubeClient: Sendable {
             if let delay = config.retry.retryDelay(method: request.method, attempt: attempt, failure: failure) {
                 logger.debug("retrying kube request", [
                     "method": .string(request.method), "path": .string(request.path), "code": .int(Int64(response.status)),
-                    "attempt": .int(Int64(attempt)), "delaySeconds": .double(delay.secondsDouble),
+                    "attempt": .int(Int64(attempt)), "delaySeconds": .double(delay.inSeconds),
                 ])
                 try await sleep(delay)
                 continue

@@ -190,7 +190,7 @@ public enum ExecCredentialRunner {
         errThread.start()
         let timedOut = Locked(false)
         let box = ProcessBox(process)
-        DispatchQueue.global().asyncAfter(deadline: .now() + config.timeout.secondsDouble) {
+        DispatchQueue.global().asyncAfter(deadline: .now() + config.timeout.inSeconds) {
             if box.process.isRunning {
                 timedOut.withLock { $0 = true }
                 // SIGKILL: the plugin may ignore SIGTERM (inherited dispositions), and it has no state to save.
@@ -201,7 +201,7 @@ public enum ExecCredentialRunner {
         errDone.wait()
         process.waitUntilExit()
         if timedOut.current {
-            throw .credentials("exec plugin \(name): timed out after \(String(format: "%g", config.timeout.secondsDouble)) s")
+            throw .credentials("exec plugin \(name): timed out after \(String(format: "%g", config.timeout.inSeconds)) s")
         }
         guard process.terminationStatus == 0, process.terminationReason == .exit else {
             let err = String(decoding: errBox.current, as: UTF8.self)

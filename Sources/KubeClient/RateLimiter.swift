@@ -24,7 +24,7 @@ public struct TokenBucket: Sendable {
 
     private mutating func refill(_ now: ContinuousClock.Instant) {
         guard now > last else { return }
-        tokens = min(Double(burst), tokens + (now - last).secondsDouble * qps)
+        tokens = min(Double(burst), tokens + (now - last).inSeconds * qps)
         last = now
     }
 
@@ -33,7 +33,7 @@ public struct TokenBucket: Sendable {
         refill(now)
         tokens -= 1
         if tokens >= 0 { return .zero }
-        return .secondsDouble(-tokens / qps)
+        return .fromSeconds(-tokens / qps)
     }
 
     /// Takes a token if one is available now.

@@ -32,15 +32,15 @@ public struct Backoff: Hashable, Sendable {
 
     /// The un-jittered delay of attempt `n`.
     public func baseDelay(attempt n: Int) -> Duration {
-        let seconds = initial.secondsDouble * pow(multiplier, Double(Swift.max(0, Swift.min(n, 60))))
-        return .secondsDouble(Swift.min(seconds, max.secondsDouble))
+        let seconds = initial.inSeconds * pow(multiplier, Double(Swift.max(0, Swift.min(n, 60))))
+        return .fromSeconds(Swift.min(seconds, max.inSeconds))
     }
 
     /// The delay of attempt `n` given a random number in `0..<1` (injectable for tests).
     public func delay(attempt n: Int, random: Double) -> Duration {
-        let base = baseDelay(attempt: n).secondsDouble
+        let base = baseDelay(attempt: n).inSeconds
         let r = Swift.min(Swift.max(random, 0), 1)
-        return .secondsDouble(base * (1 - jitter * r))
+        return .fromSeconds(base * (1 - jitter * r))
     }
 
     /// The delay of attempt `n` with a fresh random jitter.
@@ -112,7 +112,7 @@ public struct RetryPolicy: Hashable, Sendable {
     public static func parseRetryAfter(_ header: String?) -> Duration? {
         guard let h = header?.trimmingCharacters(in: .whitespaces), !h.isEmpty else { return nil }
         if let s = Int(h) { return .seconds(Swift.max(0, s)) }
-        if let d = Double(h), d.isFinite { return .secondsDouble(d) }
+        if let d = Double(h), d.isFinite { return .fromSeconds(d) }
         return .seconds(1)
     }
 }

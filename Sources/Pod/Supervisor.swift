@@ -355,11 +355,3 @@ public final class Supervisor: Sendable {
     /// The running agent's window size as the kernel reports it (tests).
     var kernelWindowSize: WindowSize? { board.withLock { $0.process }?.windowSize }
 }
-
-extension Duration {
-    /// The duration in seconds as a Double.
-    var inSeconds: Double {
-        let c = components
-        return Double(c.seconds) + Double(c.attoseconds) / 1e18
-    }
-}

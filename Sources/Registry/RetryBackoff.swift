@@ -21,16 +21,8 @@ public struct RetryBackoff: Sendable, Equatable {
 
     /// The delay before retry `attempt` (0-based).
     public func delay(attempt: Int, random: Double = Double.random(in: 0..<1)) -> Duration {
-        let base = initial.seconds * pow(2, Double(Swift.min(Swift.max(attempt, 0), 40)))
-        let capped = Swift.min(base, max.seconds)
+        let base = initial.inSeconds * pow(2, Double(Swift.min(Swift.max(attempt, 0), 40)))
+        let capped = Swift.min(base, max.inSeconds)
         return .milliseconds(Int64(capped * (1 - 0.2 * Swift.min(Swift.max(random, 0), 1)) * 1000))
-    }
-}
-
-extension Duration {
-    /// The duration in seconds as a floating-point number.
-    var seconds: Double {
-        let (s, atto) = components
-        return Double(s) + Double(atto) / 1e18
     }
 }

@@ -196,6 +196,19 @@ public func configureLogging(_ flags: ParsedFlags) throws(UsageError) {
 }
 
 extension Duration {
+    /// The duration in (fractional) seconds.
+    public var inSeconds: Double {
+        let (s, attos) = components
+        return Double(s) + Double(attos) / 1e18
+    }
+
+    /// A duration from fractional seconds, to the nearest nanosecond (negative and non-finite values give zero;
+    /// the value is capped at 9e9 s, about 285 years, so it always fits).
+    public static func fromSeconds(_ s: Double) -> Duration {
+        guard s.isFinite, s > 0 else { return .zero }
+        return .nanoseconds(Int64((Swift.min(s, 9e9) * 1e9).rounded()))
+    }
+
     /// Whole milliseconds, rounded down.
     public var milliseconds: Int64 {
         let (s, attos) = components

@@ -17,7 +17,7 @@ final class WatcherMachineTests: XCTestCase {
             switch $0 {
             case .list: return "list"
             case .watch(let rv): return "watch(\(rv))"
-            case .sleep(let d): return "sleep(\(d.secondsDouble))"
+            case .sleep(let d): return "sleep(\(d.inSeconds))"
             case .emit(let e):
                 switch e {
                 case .restarted(let items): return "restarted(\(items.map(\.name).joined(separator: ",")))"

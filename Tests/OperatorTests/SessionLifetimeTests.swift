@@ -29,7 +29,7 @@ final class SessionLifetimeTests: XCTestCase {
         let e = eff(.init(maxDurationSeconds: 300))
         XCTAssertNil(SessionLifetime.stopReason(e, status: .init(), pod: makePod(), supervisor: nil, now: now).0)
         let d = SessionLifetime.nextDeadline(e, status: .init(), pod: makePod(), supervisor: nil, now: now)!
-        XCTAssertEqual(d.seconds, 200.05, accuracy: 0.01)
+        XCTAssertEqual(d.inSeconds, 200.05, accuracy: 0.01)
         let (r, at) = SessionLifetime.stopReason(eff(.init(maxDurationSeconds: 60)), status: .init(), pod: makePod(), supervisor: nil, now: now)
         XCTAssertEqual(r?.reason, "MaxDurationExceeded")
         XCTAssertEqual(at, now)
@@ -39,7 +39,7 @@ final class SessionLifetimeTests: XCTestCase {
         let e = eff(.init(idleTimeoutSeconds: 60))
         let active = observation("running", lastActivity: now.addingTimeInterval(-30))
         XCTAssertNil(SessionLifetime.stopReason(e, status: .init(), pod: makePod(), supervisor: active, now: now).0)
-        XCTAssertEqual(SessionLifetime.nextDeadline(e, status: .init(), pod: makePod(), supervisor: active, now: now)!.seconds, 30.05, accuracy: 0.01)
+        XCTAssertEqual(SessionLifetime.nextDeadline(e, status: .init(), pod: makePod(), supervisor: active, now: now)!.inSeconds, 30.05, accuracy: 0.01)
         let idle = observation("running", lastActivity: now.addingTimeInterval(-61))
         XCTAssertEqual(SessionLifetime.stopReason(e, status: .init(), pod: makePod(), supervisor: idle, now: now).0?.reason, "IdleTimeout")
     }
@@ -70,7 +70,7 @@ final class SessionLifetimeTests: XCTestCase {
         XCTAssertNil(SessionLifetime.ttlRemaining(eff(), finishedAt: now, now: now), "0 keeps the session")
         let e = eff(.init(ttlSecondsAfterFinished: 60))
         XCTAssertNil(SessionLifetime.ttlRemaining(e, finishedAt: nil, now: now))
-        XCTAssertEqual(SessionLifetime.ttlRemaining(e, finishedAt: now.addingTimeInterval(-30), now: now)!.seconds, 30.05, accuracy: 0.01)
+        XCTAssertEqual(SessionLifetime.ttlRemaining(e, finishedAt: now.addingTimeInterval(-30), now: now)!.inSeconds, 30.05, accuracy: 0.01)
         XCTAssertEqual(SessionLifetime.ttlRemaining(e, finishedAt: now.addingTimeInterval(-61), now: now), .zero)
     }
 }

@@ -46,7 +46,7 @@ final class AgentRegistrySchedulerTests: XCTestCase {
         let start = ContinuousClock.now
         try await Task.sleep(for: .seconds(3))
         let renewals = (client.statistics.requestsByPath["/v3/lease/keepalive"] ?? 0) - before
-        let elapsed = (ContinuousClock.now - start).seconds
+        let elapsed = (ContinuousClock.now - start).inSeconds
         // 100 leases renewed every second would be ~300 requests one by one; batches make it a handful.
         XCTAssertLessThanOrEqual(Double(renewals), elapsed * 3 + 3, "renewals: \(renewals) in \(elapsed)s")
         let count = try await client.range(.prefix(prefix + "/services/agent/", countOnly: true)).count

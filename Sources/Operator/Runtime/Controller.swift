@@ -88,7 +88,7 @@ public final class Controller: Sendable {
         } catch {
             outcome = .failure(error)
         }
-        time?.observe((ContinuousClock.now - start).seconds, labels: [name])
+        time?.observe((ContinuousClock.now - start).inSeconds, labels: [name])
         switch outcome {
         case .failure(let error):
             errors?.inc(labels: [name])

@@ -38,8 +38,8 @@ public final class ItemExponentialRateLimiter: WorkQueueRateLimiter {
 
     /// `base * 2^failures` capped at `max`, without overflow for any failure count.
     public static func delay(base: Duration, max: Duration, failures n: Int) -> Duration {
-        let seconds = base.seconds * pow(2, Double(Swift.min(n, 62)))
-        return seconds >= max.seconds ? max : .milliseconds(Int64((seconds * 1000).rounded()))
+        let seconds = base.inSeconds * pow(2, Double(Swift.min(n, 62)))
+        return seconds >= max.inSeconds ? max : .milliseconds(Int64((seconds * 1000).rounded()))
     }
 
     public func forget(_ key: String) { failures.withLock { _ = $0.removeValue(forKey: key) } }
@@ -83,18 +83,4 @@ public final class MaxOfRateLimiter: WorkQueueRateLimiter {
     public func when(_ key: String) -> Duration { limiters.map { $0.when(key) }.max() ?? .zero }
     public func forget(_ key: String) { limiters.forEach { $0.forget(key) } }
     public func numRequeues(_ key: String) -> Int { limiters.map { $0.numRequeues(key) }.max() ?? 0 }
-}
-
-extension Duration {
-    /// The duration in (fractional) seconds.
-    var seconds: Double {
-        let c = components
-        return Double(c.seconds) + Double(c.attoseconds) / 1e18
-    }
-
-    /// A duration from fractional seconds (negative and non-finite values give zero).
-    static func fromSeconds(_ s: Double) -> Duration {
-        guard s.isFinite, s > 0 else { return .zero }
-        return .nanoseconds(Int64(Swift.min(s, 9e9) * 1e9))
-    }
 }

@@ -171,7 +171,7 @@ public final class WorkQueue: Sendable {
         let handoff: (CheckedContinuation<String?, Never>, String)? = state.withLock { s in
             s.processing.remove(key)
             if let started = s.startedAt.removeValue(forKey: key), let m = metrics {
-                m.workDuration.observe((ContinuousClock.now - started).seconds, labels: m.labels)
+                m.workDuration.observe((ContinuousClock.now - started).inSeconds, labels: m.labels)
             }
             guard s.dirty.contains(key) else { return nil }
             s.queue.append(key)
@@ -200,7 +200,7 @@ public final class WorkQueue: Sendable {
         s.dirty.remove(key)
         let now = ContinuousClock.now
         if let added = s.addedAt.removeValue(forKey: key), let m = metrics {
-            m.queueDuration.observe((now - added).seconds, labels: m.labels)
+            m.queueDuration.observe((now - added).inSeconds, labels: m.labels)
         }
         s.startedAt[key] = now
         return key

@@ -56,7 +56,7 @@ public final class EtcdRegistrar: Registrar {
         r.metadata.session = d.session
         r.metadata.pod = d.pod
         r.metadata.state = d.state
-        r.health.checkInterval = Int((d.checkInterval.seconds * 1000).rounded())
+        r.health.checkInterval = Int((d.checkInterval.inSeconds * 1000).rounded())
         return r
     }
 

@@ -47,14 +47,14 @@ public final class SessionMetrics: Sendable {
         state.withLock { s in
             if ready {
                 if let (old, since) = s.readySince[key], old != rk {
-                    s.accumulated[old, default: 0] += (ContinuousClock.now - since).seconds
+                    s.accumulated[old, default: 0] += (ContinuousClock.now - since).inSeconds
                     s.readySince[key] = (rk, .now)
                 } else if s.readySince[key] == nil {
                     s.readySince[key] = (rk, .now)
                     if s.accumulated[rk] == nil { s.accumulated[rk] = 0 }
                 }
             } else if let (old, since) = s.readySince.removeValue(forKey: key) {
-                s.accumulated[old, default: 0] += (ContinuousClock.now - since).seconds
+                s.accumulated[old, default: 0] += (ContinuousClock.now - since).inSeconds
             }
         }
     }
@@ -63,7 +63,7 @@ public final class SessionMetrics: Sendable {
     public func forget(key: String) {
         state.withLock { s in
             if let (old, since) = s.readySince.removeValue(forKey: key) {
-                s.accumulated[old, default: 0] += (ContinuousClock.now - since).seconds
+                s.accumulated[old, default: 0] += (ContinuousClock.now - since).inSeconds
             }
         }
     }
@@ -73,7 +73,7 @@ public final class SessionMetrics: Sendable {
         let rk = ReadyKey(namespace: namespace, workspace: workspace, agentType: agentType)
         return state.withLock { s in
             let now = ContinuousClock.now
-            return (s.accumulated[rk] ?? 0) + s.readySince.values.filter { $0.0 == rk }.reduce(0) { $0 + (now - $1.1).seconds }
+            return (s.accumulated[rk] ?? 0) + s.readySince.values.filter { $0.0 == rk }.reduce(0) { $0 + (now - $1.1).inSeconds }
         }
     }
 
@@ -82,7 +82,7 @@ public final class SessionMetrics: Sendable {
             guard s.active else { return (false, [:]) }
             let now = ContinuousClock.now
             var totals = s.accumulated
-            for (rk, since) in s.readySince.values { totals[rk, default: 0] += (now - since).seconds }
+            for (rk, since) in s.readySince.values { totals[rk, default: 0] += (now - since).inSeconds }
             return (true, totals)
         }
         guard active else { return [] }
