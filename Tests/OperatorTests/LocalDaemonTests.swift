@@ -43,6 +43,21 @@ final class LocalDaemonTests: XCTestCase {
         }
     }
 
+    /// Registers the teardown of a test with several daemons: stops them (printing their logs if the test did
+    /// not get to set `passed`), kills any agent left, stops etcd and removes the directory.
+    private func cleanUpAfterwards(_ env: Env) -> (daemons: LockedBox<[Daemon]>, passed: LockedBox<Bool>) {
+        let daemons = LockedBox([Daemon]())
+        let passed = LockedBox(false)
+        addTeardownBlock { [env] in
+            for d in daemons.current { await d.process.stop() }
+            if !passed.current { for d in daemons.current { print("---- daemon log ----\n" + d.process.logTail(5000)) } }
+            for pids in env.agentProcesses().values { for p in pids { kill(p, SIGKILL) } }
+            await env.etcd.stop()
+            env.dir.remove()
+        }
+        return (daemons, passed)
+    }
+
     private func environment() async throws -> Env {
         do {
             let dir = try TempDirectory(prefix: "local-daemon")
@@ -64,15 +79,7 @@ final class LocalDaemonTests: XCTestCase {
 
     func testKilledDaemonRestartsAdoptsLiveAgentsAndCleansUpDeadOnes() async throws {
         let env = try await environment()
-        let daemons = LockedBox([Daemon]())
-        let passed = LockedBox(false)
-        addTeardownBlock { [env] in
-            for d in daemons.current { await d.process.stop() }
-            if !passed.current { for d in daemons.current { print("---- daemon log ----\n" + d.process.logTail(5000)) } }
-            for pids in env.agentProcesses().values { for p in pids { kill(p, SIGKILL) } }
-            await env.etcd.stop()
-            env.dir.remove()
-        }
+        let (daemons, passed) = cleanUpAfterwards(env)
         let first = try await Daemon(root: env.root, tokenFile: env.tokenFile, token: env.token, etcd: env.etcd.endpoint,
                                      directory: env.dir.path)
         daemons.withLock { $0.append(first) }
@@ -141,15 +148,7 @@ final class LocalDaemonTests: XCTestCase {
 
     func testKeepAgentsLeavesThemForTheNextDaemon() async throws {
         let env = try await environment()
-        let daemons = LockedBox([Daemon]())
-        let passed = LockedBox(false)
-        addTeardownBlock { [env] in
-            for d in daemons.current { await d.process.stop() }
-            if !passed.current { for d in daemons.current { print("---- daemon log ----\n" + d.process.logTail(5000)) } }
-            for pids in env.agentProcesses().values { for p in pids { kill(p, SIGKILL) } }
-            await env.etcd.stop()
-            env.dir.remove()
-        }
+        let (daemons, passed) = cleanUpAfterwards(env)
         let first = try await Daemon(root: env.root, tokenFile: env.tokenFile, token: env.token, etcd: env.etcd.endpoint,
                                      extra: ["--keep-agents"], directory: env.dir.path)
         daemons.withLock { $0.append(first) }
