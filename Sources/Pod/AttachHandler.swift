@@ -25,12 +25,8 @@ final class AttachHandler: WebSocketHandler {
 
     func authorize(_ request: HTTPRequest) -> HTTPResponse? {
         guard !tokens.isEmpty else { return nil }
-        guard let presented = request.bearerToken ?? request.query("token") else {
-            return .error(401, code: "Unauthorized", message: "missing bearer token")
-        }
-        var ok = false
-        for t in tokens where constantTimeEquals(presented, t) { ok = true }
-        return ok ? nil : .error(401, code: "Unauthorized", message: "invalid bearer token")
+        let tokens = self.tokens
+        return bearerAuth(tokens: { tokens }, open: [])(request)
     }
 
     func connected(_ socket: WebSocketConnection) {

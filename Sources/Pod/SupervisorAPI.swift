@@ -1,22 +1,46 @@
 import FoundationEssentials
 import RuntimeCore
+import Synchronization
 
 /// The supervisor's HTTP API (contract §4) on a civetweb ``HTTPServer``.
 ///
 /// Every endpoint but `/healthz`, `/readyz` and `/metrics` needs the bearer token (compared in constant
 /// time); the WebSocket `/attach` also takes it as `?token=`. Errors use the runtime's JSON shape
 /// `{"error": {"code", "message"}}`: 400 bad JSON or values, 401 no/invalid token, 404 unknown endpoint,
-/// 405 wrong method, 409 no agent running, 413 body over the limit, 503 input backlog.
+/// 405 wrong method, 409 no agent running, 413 body over the limit, 503 input backlog or too many streams.
+///
+/// Long-lived streams (attach viewers, `/events`) each hold one civetweb worker for as long as they are
+/// open, so they are capped (``Limits``) below the worker count: the workers left over
+/// (``Limits/requestWorkers``) are never taken by a stream, and `/healthz`, `/readyz`, `/status`,
+/// `/screen` and `/input` keep answering however many viewers try to attach.
 public final class SupervisorAPI: Sendable {
+    /// How many long-lived streams may be open, and how many workers stay free for everything else.
+    public struct Limits: Sendable, Equatable {
+        /// Attached `/attach` viewers at once (`--max-viewers`); one more gets 503 `TooManyViewers`.
+        public var viewers = 16
+        /// Open `/events` streams at once (`--max-event-streams`); one more gets 503 `TooManyStreams`.
+        public var eventStreams = 8
+        /// Workers no stream can take: probes and short requests, including idle keep-alive connections
+        /// (each holds a worker for up to the 5 s keep-alive timeout).
+        public var requestWorkers = 8
+        /// civetweb's worker threads: every stream at its cap plus the request workers.
+        public var threads: Int { viewers + eventStreams + requestWorkers }
+        /// The defaults: 16 viewers, 8 event streams, 8 request workers (32 threads).
+        public init() {}
+    }
+
     /// The supervisor served.
     public let supervisor: Supervisor
     /// The server (started by ``start()``).
     public let server: HTTPServer
+    /// The stream caps in force.
+    public let limits: Limits
     private let metrics: MetricsRegistry
     private let tokens: [String]
+    private let openEventStreams = Atomic<Int>(0)
 
     /// Builds the routes. An empty `token` disables authentication (only for `--insecure-no-auth`).
-    public init(supervisor: Supervisor, listen: String, token: String?, maxBodyBytes: Int = 1 << 20, threads: Int = 16) {
+    public init(supervisor: Supervisor, listen: String, token: String?, maxBodyBytes: Int = 1 << 20, limits: Limits = Limits()) {
         self.supervisor = supervisor
         metrics = SupervisorMetrics.registry(for: supervisor)
         let tokens = token.map { [$0] } ?? []
@@ -40,10 +64,14 @@ public final class SupervisorAPI: Sendable {
                 w.send(.error(400, code: "UpgradeRequired", message: "GET /attach is a WebSocket endpoint (subprotocol tty)"))
             }),
         ], middleware: middleware)
-        var config = HTTPServer.Configuration(listen: listen, threads: threads, maxBodyBytes: maxBodyBytes)
+        self.limits = limits
+        var config = HTTPServer.Configuration(listen: listen, threads: limits.threads, maxBodyBytes: maxBodyBytes)
         config.keepAliveTimeout = .seconds(5)
         server = HTTPServer(configuration: config, handler: router.handler)
-        server.webSocket("/attach", subprotocols: ["tty"], handler: AttachHandler(supervisor: supervisor, tokens: tokens))
+        let tooMany = HTTPResponse.error(503, code: "TooManyViewers",
+                                         message: "\(limits.viewers) viewers are attached, the most this supervisor serves; retry later")
+        server.webSocket("/attach", subprotocols: ["tty"], limit: limits.viewers, overLimit: tooMany,
+                         handler: AttachHandler(supervisor: supervisor, tokens: tokens))
         box.api = self
     }
 
@@ -79,6 +107,12 @@ public final class SupervisorAPI: Sendable {
     }
 
     private func events(_ r: HTTPRequest, _ w: HTTPResponseWriter) {
+        guard openEventStreams.add(1, ordering: .relaxed).newValue <= limits.eventStreams else {
+            openEventStreams.subtract(1, ordering: .relaxed)
+            w.send(.error(503, code: "TooManyStreams", message: "\(limits.eventStreams) /events streams are open, the most this supervisor serves; retry later"))
+            return
+        }
+        defer { openEventStreams.subtract(1, ordering: .relaxed) }
         let sub = supervisor.hub.attachStream()
         defer { supervisor.hub.detach(sub) }
         w.startEventStream()

@@ -19,33 +19,53 @@ public enum SupervisorProgram {
             login state and a ttyd-compatible WebSocket terminal over HTTP. Bearer token: $SUPERVISOR_TOKEN or --token-file.
             """,
         flags: [
-            .value("agent-type", "TYPE", help: "claude, codex, gemini, aider or custom (selects login patterns)", default: "custom", env: "AGENT_TYPE"),
-            .value("listen", "ADDR:PORT", help: "HTTP listen address", default: "0.0.0.0:8077", env: "AGENT_SUPERVISOR_LISTEN"),
-            .value("workdir", "DIR", help: "working directory of the agent (default: current directory)", env: "AGENT_WORKDIR"),
-            .value("restart-policy", "POLICY", help: "Always, OnFailure or Never", default: "OnFailure", env: "AGENT_RESTART_POLICY"),
+            .value("agent-type", "TYPE", help: "claude, codex, gemini, aider or custom (selects login patterns)", default: "custom"),
+            .value("listen", "ADDR:PORT", help: "HTTP listen address", default: "0.0.0.0:8077"),
+            .value("workdir", "DIR", help: "working directory of the agent (default: current directory)"),
+            .value("restart-policy", "POLICY", help: "Always, OnFailure or Never", default: "OnFailure"),
             .value("login-pattern", "REGEX", help: "extra login-screen pattern", repeated: true),
             .value("ready-pattern", "REGEX", help: "extra ready-screen pattern", repeated: true),
-            .value("grace-period", "DURATION", help: "time between the forwarded SIGTERM/SIGINT and SIGKILL", default: "10s", env: "AGENT_GRACE_PERIOD"),
-            .value("cols", "N", help: "initial terminal columns", default: "120", env: "AGENT_COLS"),
-            .value("rows", "N", help: "initial terminal rows", default: "40", env: "AGENT_ROWS"),
-            .value("log-file", "PATH", help: "also write ANSI-stripped output lines to this file", env: "AGENT_LOG_FILE"),
+            .value("grace-period", "DURATION", help: "time between the forwarded SIGTERM/SIGINT and SIGKILL", default: "10s"),
+            .value("cols", "N", help: "initial terminal columns", default: "120"),
+            .value("rows", "N", help: "initial terminal rows", default: "40"),
+            .value("log-file", "PATH", help: "also write ANSI-stripped output lines to this file"),
             .value("log-file-max-bytes", "N", help: "rotate the log file at this size", default: "10485760"),
             .value("log-file-keep", "N", help: "rotated log files kept", default: "3"),
             .value("scrollback-bytes", "N", help: "raw output kept for attach replay", default: "1048576"),
             .value("log-lines", "N", help: "stripped lines kept for /logs", default: "10000"),
             .value("max-body-bytes", "N", help: "largest accepted request body", default: "1048576"),
-            .value("token-file", "PATH", help: "file holding the bearer token (instead of $SUPERVISOR_TOKEN)", env: "SUPERVISOR_TOKEN_FILE"),
+            .value("token-file", "PATH", help: "file holding the bearer token (instead of $SUPERVISOR_TOKEN)"),
             .bool("insecure-no-auth", help: "serve without a bearer token (local experiments only)"),
             .bool("exit-with-agent", help: "exit with the agent's exit code once it ends and is not restarted"),
             .value("ready-timeout", "DURATION", help: "longest 'starting' phase without a ready screen", default: "60s"),
             .value("backoff-initial", "DURATION", help: "first restart delay", default: "1s"),
             .value("backoff-max", "DURATION", help: "largest restart delay", default: "60s"),
-        ])
+            .value("max-viewers", "N", help: "attached /attach viewers at once; one more gets 503", default: "16"),
+            .value("max-event-streams", "N", help: "open /events streams at once; one more gets 503", default: "8"),
+        ],
+        // The supervisor's environment is the agent's (the pod's env, spawn env): it configures the CLI,
+        // never the supervisor, so no flag is read from it. SUPERVISOR_TOKEN (CONTRACT.md §3) is the one
+        // variable read, and it is removed before the agent starts.
+        environmentFallbacks: false)
+
+    /// Everything the command line decides.
+    public struct Invocation: Sendable {
+        /// The supervisor's configuration (command, environment of the agent, policies, output limits).
+        public var configuration: SupervisorConfiguration
+        /// `--listen`.
+        public var listen: String
+        /// The bearer token; nil only with `--insecure-no-auth`.
+        public var token: String?
+        /// `--exit-with-agent`.
+        public var exitWithAgent: Bool
+        /// `--max-body-bytes`.
+        public var maxBodyBytes: Int
+        /// `--max-viewers`, `--max-event-streams`.
+        public var limits: SupervisorAPI.Limits
+    }
 
     /// Parses flags into a configuration (and listen address, token, exit mode). Throws ``UsageError``.
-    public static func configuration(from flags: ParsedFlags, environment: [String: String])
-        throws(UsageError) -> (SupervisorConfiguration, listen: String, token: String?, exitWithAgent: Bool, maxBody: Int)
-    {
+    public static func configuration(from flags: ParsedFlags, environment: [String: String]) throws(UsageError) -> Invocation {
         guard let executable = flags.trailing.first else {
             throw UsageError("no command given: agent-supervisor [FLAGS] -- COMMAND [ARGS...]")
         }
@@ -103,14 +123,17 @@ public enum SupervisorProgram {
             }
             token = nil
         }
-        return (config, flags.string("listen") ?? "0.0.0.0:8077", token, flags.bool("exit-with-agent"),
-                try positive("max-body-bytes"))
+        var limits = SupervisorAPI.Limits()
+        limits.viewers = try positive("max-viewers")
+        limits.eventStreams = try positive("max-event-streams")
+        return Invocation(configuration: config, listen: flags.string("listen") ?? "0.0.0.0:8077", token: token,
+                          exitWithAgent: flags.bool("exit-with-agent"), maxBodyBytes: try positive("max-body-bytes"), limits: limits)
     }
 
     /// Runs the program and never returns.
     public static func main() async -> Never {
         let flags = spec.parseOrExit()
-        let parsed: (SupervisorConfiguration, listen: String, token: String?, exitWithAgent: Bool, maxBody: Int)
+        let parsed: Invocation
         do {
             try configureLogging(flags)
             parsed = try configuration(from: flags, environment: ProcessInfo.processInfo.environment)
@@ -126,12 +149,13 @@ public enum SupervisorProgram {
         }
         let supervisor: Supervisor
         do {
-            supervisor = try Supervisor(configuration: parsed.0)
+            supervisor = try Supervisor(configuration: parsed.configuration)
         } catch {
             logger.error("cannot start", ["error": .string(error.description)])
             exit(1)
         }
-        let api = SupervisorAPI(supervisor: supervisor, listen: parsed.listen, token: parsed.token, maxBodyBytes: parsed.maxBody)
+        let api = SupervisorAPI(supervisor: supervisor, listen: parsed.listen, token: parsed.token, maxBodyBytes: parsed.maxBodyBytes,
+                                limits: parsed.limits)
         do {
             try api.start()
         } catch {
@@ -140,7 +164,7 @@ public enum SupervisorProgram {
         }
         let host = parsed.listen.split(separator: ":").dropLast().joined(separator: ":")
         writeStandardOutput("listening on \(host.isEmpty ? "0.0.0.0" : host):\(api.server.port)\n")
-        logger.info("listening", ["port": .int(Int64(api.server.port)), "agentType": .string(parsed.0.agentType.rawValue),
+        logger.info("listening", ["port": .int(Int64(api.server.port)), "agentType": .string(parsed.configuration.agentType.rawValue),
                                   "pid1": .bool(getpid() == 1)])
 
         let signals = AsyncStream<Int32>.makeStream()
@@ -172,6 +196,9 @@ public enum SupervisorProgram {
             return result
         }
         await api.shutdown()
+        // What the agent left running outside its process group (setsid, SIGTERM ignored) ends with us.
+        let leftovers = await ProcessTree.endDescendants(grace: .seconds(2))
+        if leftovers > 0 { logger.info("ended processes the agent left running", ["count": .int(Int64(leftovers))]) }
         logger.info("exit", ["code": .int(Int64(code))])
         exit(code)
     }

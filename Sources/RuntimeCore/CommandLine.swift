@@ -104,12 +104,16 @@ public struct CommandLineSpec: Sendable {
     public let summary: String
     /// The accepted flags (`--help` and `--version` are implicit).
     public let flags: [FlagSpec]
+    /// Whether flags fall back to their environment variables. False for a program whose environment is
+    /// somebody else's (agent-supervisor's is the agent's: a variable there must never reconfigure it).
+    public let environmentFallbacks: Bool
 
     /// Declares a command line.
-    public init(program: String, usage: String, summary: String, flags: [FlagSpec]) {
+    public init(program: String, usage: String, summary: String, flags: [FlagSpec], environmentFallbacks: Bool = true) {
         self.program = program
         self.usage = usage
         self.summary = summary
+        self.environmentFallbacks = environmentFallbacks
         self.flags = flags + [.value("log-format", "json|text", help: "log line format", default: "json", env: "AGENT_LOG_FORMAT"),
                               .value("log-level", "LEVEL", help: "debug, info, warning or error", default: "info", env: "AGENT_LOG_LEVEL")]
     }
@@ -122,7 +126,7 @@ public struct CommandLineSpec: Sendable {
             if let v = f.valueName { left += " \(v)" }
             var right = f.help
             if let d = f.defaultValue { right += " (default \(d))" }
-            if let e = f.environment { right += " [$\(e)]" }
+            if environmentFallbacks, let e = f.environment { right += " [$\(e)]" }
             if f.repeated { right += " (repeatable)" }
             out += left.padded(to: max(left.count + 2, 34)) + right + "\n"
         }
@@ -166,7 +170,7 @@ public struct CommandLineSpec: Sendable {
             if spec.repeated { values[name, default: []].append(value) } else { values[name] = [value] }
         }
         for f in flags where values[f.name] == nil {
-            if let e = f.environment, let v = environment[e], !v.isEmpty {
+            if environmentFallbacks, let e = f.environment, let v = environment[e], !v.isEmpty {
                 values[f.name] = f.repeated ? v.split(separator: ",").map(String.init) : [v]
             } else if let d = f.defaultValue {
                 values[f.name] = [d]

@@ -45,6 +45,16 @@ public struct HTTPRequest: Sendable {
         return String(auth.dropFirst(prefix.count)).trimmingWhitespace()
     }
 
+    /// True for a WebSocket upgrade (`Upgrade: websocket`).
+    public var isWebSocketUpgrade: Bool { header("upgrade")?.lowercased() == "websocket" }
+
+    /// The token the caller presented: `Authorization: Bearer`, or `?token=` on a WebSocket upgrade only.
+    /// Browsers cannot set headers on a WebSocket, so the upgrade may carry it in the URL; on any other
+    /// request a token in the URL would only end up in proxies' access logs, so it is not looked at.
+    public var presentedToken: String? {
+        bearerToken ?? (isWebSocketUpgrade ? query("token") : nil)
+    }
+
     /// The media type of the body without parameters, lower-cased (e.g. `application/json`).
     public var contentType: String? {
         header("content-type")?.split(separator: ";").first.map { $0.trimmingWhitespace().lowercased() }

@@ -65,8 +65,21 @@ public final class HTTPServer: @unchecked Sendable {
 
     /// Registers WebSocket endpoints. Must be called before ``start()``. `pattern` uses civetweb's
     /// syntax (`*` matches one path segment, `**` anything), e.g. `/agents/*/attach`.
-    public func webSocket(_ pattern: String, subprotocols: [String] = [], handler: any WebSocketHandler) {
-        webSocketRoutes.append(WebSocketRoute(pattern: pattern, subprotocols: subprotocols, handler: handler, server: self))
+    ///
+    /// civetweb serves every connection on a worker thread of its own for as long as it is open, so each
+    /// open WebSocket holds one of ``Configuration/threads``. `limit` caps the route's open connections: an
+    /// authorised upgrade beyond it gets `overLimit` (a 503) instead, and the workers left over keep
+    /// answering probes and short requests however many clients try to connect.
+    public func webSocket(_ pattern: String, subprotocols: [String] = [], limit: Int = .max, overLimit: HTTPResponse? = nil,
+                          handler: any WebSocketHandler) {
+        let refusal = overLimit ?? .error(503, code: "TooManyConnections", message: "\(limit) connections are open on \(pattern); retry later")
+        webSocketRoutes.append(WebSocketRoute(pattern: pattern, subprotocols: subprotocols, limit: limit, overLimit: refusal,
+                                              handler: handler, server: self))
+    }
+
+    /// Open connections on the WebSocket route registered with `pattern` (0 for an unknown pattern).
+    public func openWebSockets(_ pattern: String) -> Int {
+        webSocketRoutes.first { $0.pattern == pattern }?.open.load(ordering: .relaxed) ?? 0
     }
 
     /// Starts listening. Throws when the address cannot be bound.
@@ -86,6 +99,13 @@ public final class HTTPServer: @unchecked Sendable {
         ]
         var callbacks = mg_callbacks()
         callbacks.log_message = { _, _ in 1 }  // keep civetweb quiet; we log ourselves
+        // Errors civetweb answers itself (a request line or headers it cannot parse, headers over
+        // `max_request_size`) get the same JSON shape as every handler's errors, not its plain-text page.
+        callbacks.http_error = { conn, status, message in
+            guard let conn else { return 1 }
+            HTTPServer.writeRaw(conn, HTTPServer.civetwebError(status: Int(status), message: message.map { String(cString: $0) } ?? ""))
+            return 0
+        }
         let cStrings = opts.map { strdup($0) }
         defer { cStrings.forEach { free($0) } }
         var optionPointers: [UnsafePointer<CChar>?] = cStrings.map { UnsafePointer($0) } + [nil]
@@ -125,6 +145,39 @@ public final class HTTPServer: @unchecked Sendable {
         }
         mg_stop(ctx)
         finished.store(true, ordering: .relaxed)
+    }
+
+    /// The JSON error for a request civetweb refused before any handler saw it. Its own messages are
+    /// terse ("Malformed message" also covers headers over the size limit), so the text says what to check.
+    static func civetwebError(status: Int, message: String) -> HTTPResponse {
+        let code: String
+        var text = message.isEmpty ? HTTPResponse.reasonPhrase(status) : message
+        switch status {
+        case 400:
+            code = "BadRequest"
+            text = "the request could not be read (\(text)): its request line and headers must be well-formed "
+                + "and at most \(maxHeaderBytes / 1024) KiB together"
+        case 404: code = "NotFound"
+        case 405: code = "MethodNotAllowed"
+        case 413: code = "PayloadTooLarge"
+        case 500...: code = "InternalError"
+        default: code = "HTTPError"
+        }
+        return .error(status, code: code, message: text)
+    }
+
+    /// civetweb's `max_request_size` default: the request line and all headers must fit in it.
+    static let maxHeaderBytes = 16 * 1024
+
+    /// Writes a whole response straight to the socket with `Connection: close`, for the moments before
+    /// civetweb's response functions may be used (a refused upgrade, a request civetweb itself refused).
+    static func writeRaw(_ conn: OpaquePointer, _ response: HTTPResponse) {
+        var head = "HTTP/1.1 \(response.status) \(HTTPResponse.reasonPhrase(response.status))\r\n"
+        for (n, v) in response.headers { head += "\(n): \(v)\r\n" }
+        head += "Content-Length: \(response.body.count)\r\nConnection: close\r\n\r\n"
+        var bytes = Data(head.utf8)
+        bytes.append(response.body)
+        bytes.withUnsafeBytes { _ = mg_write(conn, $0.baseAddress, $0.count) }
     }
 
     private static func poke(port: Int) {

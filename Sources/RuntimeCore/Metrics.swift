@@ -429,7 +429,7 @@ public enum ProcessMetrics {
         add("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.", .counter, cpu)
 
         let pageSize = Double(sysconf(Int32(_SC_PAGESIZE)))
-        let statm = readProcFile("/proc/self/statm")?.split(separator: " ").compactMap { Double($0) } ?? []
+        let statm = ProcStat.readProcFile("/proc/self/statm")?.split(separator: " ").compactMap { Double($0) } ?? []
         add("process_resident_memory_bytes", "Resident memory size in bytes.", .gauge,
             statm.count > 1 ? statm[1] * pageSize : nil)
         add("process_virtual_memory_bytes", "Virtual memory size in bytes.", .gauge,
@@ -453,30 +453,14 @@ public enum ProcessMetrics {
     private static let RUSAGE_SELF_VALUE = RUSAGE_SELF
     #endif
 
-    /// /proc files report size 0, so read until EOF rather than trusting stat.
-    static func readProcFile(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var data = [UInt8]()
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { break }
-            data += chunk[0..<n]
-        }
-        return String(decoding: data, as: UTF8.self).trimmingWhitespace()
-    }
-
     /// Field 22 of /proc/self/stat (clock ticks after boot) plus `btime` from /proc/stat.
     private static func startTime() -> Double? {
-        guard let stat = readProcFile("/proc/self/stat"),
+        guard let stat = ProcStat.readProcFile("/proc/self/stat"),
               let close = stat.lastIndex(of: ")") else { return nil }
         // Fields after the parenthesised command name start at field 3.
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         guard fields.count > 19, let ticks = Double(fields[19]),
-              let procStat = readProcFile("/proc/stat"),
+              let procStat = ProcStat.readProcFile("/proc/stat"),
               let line = procStat.split(separator: "\n").first(where: { $0.hasPrefix("btime ") }),
               let boot = Double(line.dropFirst(6).trimmingWhitespace())
         else { return nil }

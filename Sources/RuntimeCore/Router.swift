@@ -104,14 +104,18 @@ final class ResultBox<T>: @unchecked Sendable {
     var value: T?
 }
 
+/// The 401 for a request without a token; one that put it in the URL is told where it belongs.
+public func missingTokenResponse(_ request: HTTPRequest) -> HTTPResponse {
+    let hint = request.query("token") == nil ? "" : " (?token= is accepted on WebSocket upgrades only; send Authorization: Bearer)"
+    return .error(401, code: "Unauthorized", message: "missing bearer token" + hint)
+}
+
 /// Bearer-token middleware shared by every API: constant-time comparison against any of `tokens`,
 /// `open` paths (health, metrics) pass without a token.
 public func bearerAuth(tokens: @escaping @Sendable () -> [String], open: Set<String>) -> @Sendable (HTTPRequest) -> HTTPResponse? {
     { request in
         if open.contains(request.path) { return nil }
-        guard let presented = request.bearerToken ?? request.query("token") else {
-            return .error(401, code: "Unauthorized", message: "missing bearer token")
-        }
+        guard let presented = request.presentedToken else { return missingTokenResponse(request) }
         var ok = false
         for t in tokens() where constantTimeEquals(presented, t) { ok = true }  // no early exit: constant time
         return ok ? nil : .error(401, code: "Unauthorized", message: "invalid bearer token")

@@ -86,14 +86,22 @@ public final class WebSocketConnection: @unchecked Sendable, Hashable {
 final class WebSocketRoute: @unchecked Sendable {
     let pattern: String
     let handler: any WebSocketHandler
+    /// Most connections open at once, and the answer beyond that.
+    let limit: Int
+    let overLimit: HTTPResponse
+    /// Connections accepted and not yet closed (counted from the accepted upgrade to the close callback).
+    let open = Atomic<Int>(0)
     unowned let server: HTTPServer
     private var protocolStorage: [UnsafeMutablePointer<CChar>?]
     private var protocolArray: UnsafeMutablePointer<UnsafePointer<CChar>?>
     private var subprotocolStruct: UnsafeMutablePointer<mg_websocket_subprotocols>
 
-    init(pattern: String, subprotocols: [String], handler: any WebSocketHandler, server: HTTPServer) {
+    init(pattern: String, subprotocols: [String], limit: Int, overLimit: HTTPResponse, handler: any WebSocketHandler,
+         server: HTTPServer) {
         self.pattern = pattern
         self.handler = handler
+        self.limit = limit
+        self.overLimit = overLimit
         self.server = server
         protocolStorage = subprotocols.map { strdup($0) }
         protocolArray = .allocate(capacity: protocolStorage.count + 1)
@@ -139,6 +147,7 @@ final class WebSocketRoute: @unchecked Sendable {
                 guard let raw = mg_get_user_connection_data(conn) else { return }
                 let socket = Unmanaged<WebSocketConnection>.fromOpaque(raw).takeRetainedValue()
                 mg_set_user_connection_data(conn, nil)
+                route.open.subtract(1, ordering: .relaxed)
                 socket.markClosed()
                 route.handler.closed(socket)
             },
@@ -159,13 +168,13 @@ final class WebSocketRoute: @unchecked Sendable {
             headers: HTTPServer.headers(of: info))
         if let refusal = handler.authorize(request) {
             // The handshake has not started, so a plain HTTP answer can still be written.
-            let mutable = conn
-            var head = "HTTP/1.1 \(refusal.status) \(HTTPResponse.reasonPhrase(refusal.status))\r\n"
-            for (n, v) in refusal.headers { head += "\(n): \(v)\r\n" }
-            head += "Content-Length: \(refusal.body.count)\r\nConnection: close\r\n\r\n"
-            var bytes = Data(head.utf8)
-            bytes.append(refusal.body)
-            bytes.withUnsafeBytes { _ = mg_write(mutable, $0.baseAddress, $0.count) }
+            HTTPServer.writeRaw(conn, refusal)
+            return 1
+        }
+        // Counted before the handshake so that two upgrades racing for the last place cannot both win.
+        if open.add(1, ordering: .relaxed).newValue > limit {
+            open.subtract(1, ordering: .relaxed)
+            HTTPServer.writeRaw(conn, overLimit)
             return 1
         }
         let socket = WebSocketConnection(connection: conn, request: request)

@@ -1,3 +1,5 @@
+import AgentTestSupport
+import CurlHTTP
 import Foundation
 import RuntimeCore
 import XCTest
@@ -34,6 +36,65 @@ final class AttachHandlerTests: XCTestCase {
             client.close()
             task?.cancel()
         }
+    }
+
+    /// The adversarial case: an agent flooding output and 16 viewers that never read it used to hold all of
+    /// civetweb's workers, so `/healthz` went unanswered (and a kubelet would restart the agent).
+    func testViewersThatNeverReadCannotStarveProbesAndOneTooManyGets503() async throws {
+        let flood = "head -c 8000000 /dev/urandom | base64; echo flood-done; exec sleep 600"
+        let h = try SupervisorHarness(["bash", "-c", flood])
+        defer { Task { await h.shutdown() } }
+        let port = h.port, token = h.token, cap = h.api.limits.viewers
+        XCTAssertEqual(cap, 16)
+
+        let viewers = (0..<cap).compactMap { _ in try? RawHTTPConnection(port: port) }
+        XCTAssertEqual(viewers.count, cap)
+        let answers = await onThread { viewers.map { $0.upgrade(path: "/attach", token: token)?.status } }
+        XCTAssertEqual(answers, Array(repeating: 101, count: cap))
+        defer { viewers.forEach { $0.close() } }
+
+        let extra = await onThread { (try? RawHTTPConnection(port: port))?.upgrade(path: "/attach", token: token, readToEnd: true) }
+        XCTAssertEqual(extra?.status, 503)
+        XCTAssertEqual(extra.flatMap { RawHTTPConnection.jsonBody($0.text) }?["error"]["code"], "TooManyViewers")
+
+        // While the output floods and after it is quiet, probes and short requests answer at once.
+        for path in ["/healthz", "/readyz", "/status", "/screen"] {
+            let r = try await HTTPClient.shared.execute(HTTPClientRequest(
+                url: h.base + path, headers: [("Authorization", "Bearer \(token)"), ("Connection", "close")], timeout: .seconds(2)))
+            XCTAssertTrue([200, 503].contains(r.status), "\(path): \(r.status)")
+        }
+        await eventually("the flood ended", timeout: 60) { (try? await h.get("/logs?tail=5"))?.text.contains("flood-done") == true }
+        let health = try await HTTPClient.shared.execute(HTTPClientRequest(url: h.base + "/healthz", timeout: .seconds(2)))
+        XCTAssertEqual(health.status, 200)
+        XCTAssertEqual(h.api.server.openWebSockets("/attach"), cap)
+
+        // Viewers that leave give their places back.
+        viewers.forEach { $0.close() }
+        await eventually("places given back") {
+            await onThread { (try? RawHTTPConnection(port: port))?.upgrade(path: "/attach", token: token)?.status } == 101
+        }
+    }
+
+    func testEventStreamsBeyondTheCapGet503() async throws {
+        var limits = SupervisorAPI.Limits()
+        limits.eventStreams = 2
+        let h = try SupervisorHarness(["bash", Fixtures.path("echo_cli.sh")], limits: limits)
+        defer { Task { await h.shutdown() } }
+        let port = h.port, token = h.token
+        let request = "GET /events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\n\r\n"
+        let streams = (0..<2).compactMap { _ in try? RawHTTPConnection(port: port) }
+        defer { streams.forEach { $0.close() } }
+        let opened = await onThread { streams.map { s in s.send(request); return s.readResponse()?.status } }
+        XCTAssertEqual(opened, [200, 200])
+        let third = await onThread { () -> (status: Int, text: String)? in
+            guard let c = try? RawHTTPConnection(port: port) else { return nil }
+            c.send(request.replacingOccurrences(of: "\r\n\r\n", with: "\r\nConnection: close\r\n\r\n"))
+            return c.readResponse(readToEnd: true)
+        }
+        XCTAssertEqual(third?.status, 503)
+        XCTAssertEqual(third.flatMap { RawHTTPConnection.jsonBody($0.text) }?["error"]["code"], "TooManyStreams")
+        let health = try await HTTPClient.shared.execute(HTTPClientRequest(url: h.base + "/healthz", timeout: .seconds(2)))
+        XCTAssertEqual(health.status, 200)
     }
 
     func testTwoViewersShareOutputInputAndResize() async throws {

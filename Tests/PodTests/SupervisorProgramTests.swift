@@ -69,14 +69,7 @@ final class SupervisorProgramTests: XCTestCase {
 
     /// Children of `parent` that are zombies, from /proc.
     static func zombieChildren(of parent: pid_t) -> [pid_t] {
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
-        return entries.compactMap { name -> pid_t? in
-            guard let pid = pid_t(name), let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { return nil }
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            guard fields.count > 1, fields[0] == "Z", pid_t(fields[1]) == parent else { return nil }
-            return pid
-        }
+        ProcStat.allProcesses().filter { pid in ProcStat.read(pid).map { $0.parent == parent && $0.state == "Z" } ?? false }
     }
 
     static func residentKB(_ pid: pid_t, field: String = "VmRSS") -> Int {
@@ -129,6 +122,52 @@ final class SupervisorProgramTests: XCTestCase {
         XCTAssertEqual(Self.zombieChildren(of: s.process.processIdentifier), [])
     }
 
+    /// The agent's environment (a pod's `spec.env`, a spawn's `env`) is the CLI's: none of it may configure
+    /// the supervisor, whose token and log file it could otherwise redirect.
+    func testTheAgentsEnvironmentNeverConfiguresTheSupervisor() async throws {
+        let dir = try Fixtures.temporaryDirectory()
+        let hijacked = dir + "/hijacked.log"
+        let s = try Running(["--listen", "127.0.0.1:0", "--", "bash", "-c", "echo LOGFILE=$AGENT_LOG_FILE TOKEN=${SUPERVISOR_TOKEN:-none}; exec sleep 300"],
+                            environment: ["AGENT_LOG_FILE": hijacked, "SUPERVISOR_TOKEN_FILE": "/nonexistent/token",
+                                          "AGENT_RESTART_POLICY": "Sometimes", "AGENT_SUPERVISOR_LISTEN": "not-an-address",
+                                          "AGENT_GRACE_PERIOD": "forever", "AGENT_LOG_LEVEL": "nonsense", "AGENT_COLS": "0"])
+        defer { s.kill() }
+        try await s.waitListening()
+        await eventually("the agent printed its environment") {
+            (try? await s.get("/logs?tail=5").text)?.contains("LOGFILE=") == true
+        }
+        let logs = try await s.get("/logs?tail=5").text
+        // The variables reach the CLI untouched; the supervisor's own token does not.
+        XCTAssertTrue(logs.contains("LOGFILE=\(hijacked) TOKEN=none"), logs)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: hijacked), "AGENT_LOG_FILE made the supervisor write a file")
+        // Listening at all shows it: AGENT_COLS=0, AGENT_RESTART_POLICY=Sometimes or an unreadable
+        // SUPERVISOR_TOKEN_FILE, had they been read, would each have ended it with exit code 2.
+    }
+
+    /// A descendant that left the agent's process group (setsid) and ignores SIGTERM used to outlive a
+    /// standalone supervisor.
+    func testProcessesTheAgentLeftOutsideItsGroupEndWithTheSupervisor() async throws {
+        let dir = try Fixtures.temporaryDirectory()
+        let pidFile = dir + "/daemon.pid"
+        let script = "setsid bash -c 'trap \"\" TERM HUP; echo $$ > \(pidFile); exec sleep 1000' & echo daemon-started; exec sleep 1000"
+        let s = try Running(["--listen", "127.0.0.1:0", "--grace-period", "1s", "--", "bash", "-c", script])
+        defer { s.kill() }
+        try await s.waitListening()
+        var daemon: pid_t = 0
+        await eventually("the daemon wrote its pid") {
+            daemon = pid_t(((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+            return daemon > 0
+        }
+        XCTAssertEqual(ProcStat.read(daemon)?.isGone, false)
+        XCTAssertNotEqual(getsid(daemon), getsid(s.process.processIdentifier), "the daemon is in a session of its own")
+
+        kill(s.process.processIdentifier, SIGTERM)
+        let code = await s.waitExit(timeout: 15)
+        XCTAssertNotNil(code, s.stderr)
+        XCTAssertTrue(ProcStat.read(daemon)?.isGone ?? true, "pid \(daemon) outlived the supervisor")
+        XCTAssertTrue(s.stderr.contains("ended processes the agent left running"), s.stderr)
+    }
+
     func testTenMegabytesWithoutNewlineStaysWithinTheMemoryBound() async throws {
         let s = try Running(["--listen", "127.0.0.1:0", "--", "bash", "-c",
                              "sleep 1; head -c 10000000 /dev/zero | tr '\\0' x; echo; echo BIG-DONE; exec sleep 300"])
@@ -168,7 +207,8 @@ final class SupervisorProgramTests: XCTestCase {
     func testBadFlagsAndStartupFailures() async throws {
         for args in [["--restart-policy", "Sometimes", "--", "true"], ["--listen", "127.0.0.1:0"],
                      ["--cols", "0", "--", "true"], ["--agent-type", "robot", "--", "true"], ["--bogus", "--", "true"],
-                     ["--workdir", "/nonexistent", "--", "true"]] {
+                     ["--workdir", "/nonexistent", "--", "true"], ["--max-viewers", "0", "--", "true"],
+                     ["--max-event-streams", "many", "--", "true"]] {
             let s = try Running(args)
             let code = await s.waitExit(timeout: 10)
             XCTAssertEqual(code, 2, "\(args): \(s.stderr)")
@@ -183,7 +223,8 @@ final class SupervisorProgramTests: XCTestCase {
         let helpCode = await help.waitExit(timeout: 10)
         XCTAssertEqual(helpCode, 0)
         XCTAssertTrue(help.stdout.contains("--restart-policy"))
-        XCTAssertTrue(help.stdout.contains("[$AGENT_TYPE]"))
+        XCTAssertTrue(help.stdout.contains("--max-viewers"))
+        XCTAssertFalse(help.stdout.contains("[$"), "no flag falls back to a variable: \(help.stdout)")
 
         let first = try Running(["--listen", "127.0.0.1:0", "--", "sleep", "300"])
         defer { first.kill() }

@@ -58,7 +58,8 @@ final class SupervisorHarness: @unchecked Sendable {
     var port: Int { api.server.port }
     var base: String { "http://127.0.0.1:\(port)" }
 
-    init(_ command: [String], maxBodyBytes: Int = 1 << 20, configure: (inout SupervisorConfiguration) -> Void = { _ in }) throws {
+    init(_ command: [String], maxBodyBytes: Int = 1 << 20, limits: SupervisorAPI.Limits = .init(),
+         configure: (inout SupervisorConfiguration) -> Void = { _ in }) throws {
         var config = SupervisorConfiguration(command: AgentCommand(
             executable: command[0], arguments: Array(command.dropFirst()), environment: Fixtures.environment,
             workdir: NSTemporaryDirectory()))
@@ -67,7 +68,7 @@ final class SupervisorHarness: @unchecked Sendable {
         config.logLevel = .error
         configure(&config)
         supervisor = try Supervisor(configuration: config)
-        api = SupervisorAPI(supervisor: supervisor, listen: "127.0.0.1:0", token: token, maxBodyBytes: maxBodyBytes)
+        api = SupervisorAPI(supervisor: supervisor, listen: "127.0.0.1:0", token: token, maxBodyBytes: maxBodyBytes, limits: limits)
         try api.start()
         supervisor.start()
     }

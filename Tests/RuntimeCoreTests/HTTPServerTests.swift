@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 
+import AgentTestSupport
 import CurlHTTP
 @testable import RuntimeCore
 
@@ -96,6 +97,46 @@ final class HTTPServerTests: XCTestCase {
         let text = String(decoding: try await s.collect(), as: UTF8.self)
         XCTAssertTrue(text.contains("event: state\ndata: {\"state\":\"running\"}\n\n"))
         XCTAssertTrue(text.contains("event: output\ndata: line1\ndata: line2\n\n"))
+    }
+
+    func testRequestsCivetwebRefusesItselfGetTheJSONErrorShape() async throws {
+        let port = server.port
+        // A 100 KB Authorization header is more than civetweb reads (16 KiB of request line and headers).
+        let answer = await onThread { () -> (status: Int, text: String)? in
+            guard let c = try? RawHTTPConnection(port: port) else { return nil }
+            c.send("GET /hello HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(String(repeating: "x", count: 100_000))\r\n\r\n")
+            return c.readResponse(readToEnd: true)
+        }
+        let (status, text) = try XCTUnwrap(answer)
+        XCTAssertEqual(status, 400)
+        XCTAssertTrue(text.lowercased().contains("content-type: application/json"), text)
+        let error = try XCTUnwrap(RawHTTPConnection.jsonBody(text), text)["error"]
+        XCTAssertEqual(error["code"], "BadRequest")
+        XCTAssertTrue(error["message"].stringValue?.contains("16 KiB") ?? false, "\(error)")
+        // A malformed request line gets the same shape.
+        let garbage = await onThread { () -> (status: Int, text: String)? in
+            guard let c = try? RawHTTPConnection(port: port) else { return nil }
+            c.send("NOT-HTTP\r\n\r\n")
+            return c.readResponse(readToEnd: true)
+        }
+        if let (status, text) = garbage {  // civetweb may also just close such a connection
+            XCTAssertEqual(RawHTTPConnection.jsonBody(text)?["error"]["code"].stringValue.map { !$0.isEmpty }, true, "\(status) \(text)")
+        }
+        let after = try await client.execute(authed("/hello"))
+        XCTAssertEqual(after.status, 200)
+    }
+
+    func testATokenInTheQueryCountsOnlyOnWebSocketUpgrades() async throws {
+        // Tokens in URLs end up in proxies' logs: a plain request must send the header.
+        let r = try await client.execute(HTTPClientRequest(url: base + "/hello?token=s3cret"))
+        XCTAssertEqual(r.status, 401)
+        XCTAssertTrue(try JSON.parse(r.body)["error"]["message"].stringValue?.contains("WebSocket upgrades only") ?? false)
+        let upgrade = HTTPRequest(method: "GET", path: "/hello", rawQuery: "token=s3cret", headers: ["upgrade": "websocket"])
+        XCTAssertEqual(upgrade.presentedToken, "s3cret")
+        XCTAssertNil(bearerAuth(tokens: { ["s3cret"] }, open: [])(upgrade))
+        let plain = HTTPRequest(method: "GET", path: "/hello", rawQuery: "token=s3cret")
+        XCTAssertNil(plain.presentedToken)
+        XCTAssertEqual(bearerAuth(tokens: { ["s3cret"] }, open: [])(plain)?.status, 401)
     }
 
     func testConstantTimeEquals() {

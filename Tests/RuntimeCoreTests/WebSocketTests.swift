@@ -1,3 +1,5 @@
+import AgentTestSupport
+import CurlHTTP
 import Foundation
 import Synchronization
 import XCTest
@@ -21,6 +23,46 @@ final class WebSocketTests: XCTestCase {
             for s in sockets.withLock({ Array($0) }) { s.send(binary: Data(reply.utf8)) }
         }
         func closed(_ socket: WebSocketConnection) { _ = sockets.withLock { $0.remove(socket) } }
+    }
+
+    func testUpgradesBeyondTheLimitGet503WhileRequestsStillAnswer() async throws {
+        let handler = Broadcast()
+        let router = Router([("GET", "/healthz", .async({ _ in .text("ok") }))])
+        // Two places for WebSockets on four workers: two stay for everything else.
+        let server = HTTPServer(configuration: .init(listen: "127.0.0.1:0", threads: 4), handler: router.handler)
+        server.webSocket("/ws/*", subprotocols: ["tty"], limit: 2,
+                         overLimit: .error(503, code: "TooMany", message: "two at most"), handler: handler)
+        try server.start()
+        defer { server.stop() }
+        let port = server.port
+
+        let first = try RawHTTPConnection(port: port), second = try RawHTTPConnection(port: port)
+        let answers = await onThread { [first.upgrade(path: "/ws/a?token=t", token: nil)?.status,
+                                        second.upgrade(path: "/ws/a?token=t", token: nil)?.status] }
+        XCTAssertEqual(answers, [101, 101])
+        XCTAssertEqual(server.openWebSockets("/ws/*"), 2)
+        let third = await onThread { () -> (status: Int, text: String)? in
+            (try? RawHTTPConnection(port: port))?.upgrade(path: "/ws/a?token=t", token: nil, readToEnd: true)
+        }
+        XCTAssertEqual(third?.status, 503)
+        XCTAssertEqual(third.flatMap { RawHTTPConnection.jsonBody($0.text) }?["error"]["code"], "TooMany")
+        // A refused upgrade that was not authorised is refused for that reason, not for the limit.
+        let unauthorised = await onThread { (try? RawHTTPConnection(port: port))?.upgrade(path: "/ws/a", token: nil)?.status }
+        XCTAssertEqual(unauthorised, 401)
+        let health = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz", timeout: .seconds(3)))
+        XCTAssertEqual(health.status, 200)
+
+        // A closed connection gives its place back.
+        first.close()
+        let deadline = ContinuousClock.now + .seconds(10)
+        var again: Int?
+        while ContinuousClock.now < deadline {
+            again = await onThread { (try? RawHTTPConnection(port: port))?.upgrade(path: "/ws/a?token=t", token: nil)?.status }
+            if again == 101 { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        XCTAssertEqual(again, 101)
+        second.close()
     }
 
     func testTwoClientsSeeBroadcastsAndUnauthorizedIsRefused() async throws {

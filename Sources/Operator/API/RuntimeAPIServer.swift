@@ -120,7 +120,7 @@ public final class RuntimeAPIServer: Sendable {
         let check = bearerAuth(tokens: { tokens.current }, open: ["/healthz"])
         return { request in
             guard let refusal = check(request) else { return nil }
-            logger.warning("request refused: \(request.bearerToken == nil && request.query("token") == nil ? "no token" : "invalid token")",
+            logger.warning("request refused: \(request.presentedToken == nil ? "no token" : "invalid token")",
                            ["method": .string(request.method), "path": .string(request.path), "remote": .string(request.remoteAddress)])
             return refusal
         }

@@ -1,4 +1,5 @@
 import Foundation
+import RuntimeCore
 
 /// Spawning and inspecting the processes of local mode, with what Foundation's `Process` cannot do: a new
 /// session (so the child is its own process group and no terminal signal of the daemon reaches it), every
@@ -93,12 +94,7 @@ public enum ProcessTools {
     /// The process's start time in clock ticks after boot (`/proc/PID/stat` field 22) and its state
     /// letter; nil when there is no such process.
     public static func stat(_ pid: pid_t) -> (startTicks: UInt64, state: Character)? {
-        guard pid > 0, let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = text.lastIndex(of: ")") else { return nil }
-        // After "pid (comm)": field 3 is the state, field 22 the start time.
-        let fields = text[text.index(after: close)...].split(separator: " ")
-        guard fields.count > 19, let state = fields[0].first, let ticks = UInt64(fields[19]) else { return nil }
-        return (ticks, state)
+        ProcStat.read(pid).map { ($0.startTicks, $0.state) }
     }
 
     /// True when `pid` runs (not a zombie) and, if given, started at `startTicks` (so a recycled pid
@@ -128,14 +124,9 @@ public enum ProcessTools {
         return out
     }
 
-    /// Every process id on the system.
-    public static func allPids() -> [pid_t] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { pid_t($0) }
-    }
-
     /// Live processes whose environment has `name=value` (how local mode marks everything an agent runs).
     public static func processes(withEnvironment name: String, value: String) -> [pid_t] {
-        allPids().filter { pid in
+        ProcStat.allProcesses().filter { pid in
             guard pid != getpid(), isAlive(pid), let env = environment(pid) else { return false }
             return env[name] == value
         }
@@ -144,7 +135,7 @@ public enum ProcessTools {
     /// Live processes whose environment has `name` set to a value with `prefix`, grouped by that value.
     public static func processes(withEnvironment name: String, prefix: String) -> [String: [pid_t]] {
         var out: [String: [pid_t]] = [:]
-        for pid in allPids() where pid != getpid() && isAlive(pid) {
+        for pid in ProcStat.allProcesses() where pid != getpid() && isAlive(pid) {
             if let v = environment(pid)?[name], v.hasPrefix(prefix) { out[v, default: []].append(pid) }
         }
         return out
