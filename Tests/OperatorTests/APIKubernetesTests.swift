@@ -125,6 +125,7 @@ final class APIKubernetesTests: XCTestCase {
         addTeardownBlock { await c.tearDown(failed: !passed.current) }
         let (api, op, apiToken) = try await start(c, config: """
             allowedAgentTypes: [codex, custom]
+            agentTypes: {custom: {command: [sh, -c, "sleep 600"]}}
             quotas: {maxSessionsPerNamespace: 0, maxSessionsPerWorkspace: 2}
             """)
         func expect(_ r: (status: Int, json: JSON, text: String), _ status: Int, _ code: String, _ fragment: String = "",
@@ -156,6 +157,16 @@ final class APIKubernetesTests: XCTestCase {
         }
         expect(try await api.spawn("u1", type: "codex", command: nil, extra: ["replicas": 3]), 422, "Invalid", "replicas")
         expect(try await api.spawn("u2", type: "custom", command: ["sh"]), 422, "Invalid", "image is required")
+        // The config's custom command is the default of a custom spawn that names none.
+        let custom = try await api.spawn("c2", type: "custom", command: nil, extra: ["image": "busybox:1.36", "namespace": "default", "workspaceId": "ws-custom"])
+        XCTAssertEqual(custom.status, 201, custom.text)
+        let customSession = try await c.session(try XCTUnwrap(custom.json["name"].stringValue))
+        XCTAssertEqual(customSession.spec.command, [])
+        // One rule for both doors: a relative workdir (a cluster path must be absolute) and a bad image are
+        // invalid fields (422), not policy (403); loader and runtime variables are refused.
+        expect(try await api.spawn("u6", type: "codex", command: nil, extra: ["workdir": "src"]), 422, "Invalid", "absolute path")
+        expect(try await api.spawn("u7", type: "codex", command: nil, extra: ["image": "a;rm -rf /"]), 422, "Invalid", "valid reference")
+        expect(try await api.spawn("u8", type: "codex", command: nil, extra: ["env": ["LD_PRELOAD": "/x.so"]]), 422, "Invalid", "loader")
         expect(try await api.spawn("u3", type: "codex", command: nil, extra: ["env": ["AGENT_ID": "x"]]), 422, "Invalid", "AGENT_ID")
         expect(try await api.spawn("u4", type: "codex", command: nil, extra: ["namespace": "Bad_NS"]), 422, "Invalid", "namespace")
         expect(try await api.spawn("u5", type: "codex", command: nil, extra: ["namespace": "does-not-exist"]), 422, "Invalid", "does-not-exist")
@@ -192,7 +203,7 @@ final class APIKubernetesTests: XCTestCase {
         try await waitFor("kubectl session deleted", timeout: .seconds(30)) { () async throws -> Bool? in
             (try? await c.session("by-kubectl")) == nil ? true : nil
         }
-        for id in ["a1", "a2", "Team_A:Bot@1"] {
+        for id in ["a1", "a2", "Team_A:Bot@1", "c2"] {
             let s = try await api.stop(id)
             XCTAssertEqual(s, 202, id)
         }

@@ -65,7 +65,19 @@ final class APISpawnRequestTests: XCTestCase {
             (#"{"agentId": "a", "agentType": "codex", "workdir": "/workspace/../etc"}"#, ".."),
             (#"{"agentId": "a", "agentType": "codex", "namespace": "Team_A"}"#, "namespace"),
             (#"{"agentId": "a", "agentType": "codex", "restartPolicy": "Sometimes"}"#, "restartPolicy"),
-            (#"{"agentId": "a", "agentType": "custom"}"#, "command is required"),
+            // The agent's environment is also its supervisor's: nothing there may steer the loader or the runtime.
+            (#"{"agentId": "a", "agentType": "codex", "env": {"LD_PRELOAD": "/tmp/x.so"}}"#, "dynamic loader"),
+            (#"{"agentId": "a", "agentType": "codex", "env": {"LD_LIBRARY_PATH": "/tmp"}}"#, "LD_LIBRARY_PATH"),
+            (#"{"agentId": "a", "agentType": "codex", "env": {"GLIBC_TUNABLES": "x"}}"#, "GLIBC_TUNABLES"),
+            (#"{"agentId": "a", "agentType": "codex", "env": {"AGENT_LOG_FILE": "/tmp/x"}}"#, "belong to the runtime"),
+            (#"{"agentId": "a", "agentType": "codex", "env": {"SUPERVISOR_TOKEN_FILE": "/tmp/t"}}"#, "belong to the runtime"),
+            (#"{"agentId": "a", "agentType": "codex", "workdir": "/workspace/a\u0000b"}"#, "must not contain a NUL character"),
+            (#"{"agentId": "a", "agentType": "codex", "image": "a;rm -rf /"}"#, "not a valid reference"),
+            (#"{"agentId": "a", "agentType": "codex", "image": "Repo/Upper:1"}"#, "not a valid reference"),
+            (#"{"agentId": "a", "agentType": "codex", "image": "img:bad tag"}"#, "invalid tag"),
+            (#"{"agentId": "a", "agentType": "codex", "image": " img:1"}"#, "whitespace"),
+            (#"{"agentId": "a", "agentType": "codex", "env": {\#((0...256).map { "\"V\($0)\": \"1\"" }.joined(separator: ", "))}}"#,
+             "at most 256"),
         ]
         for (body, fragment) in cases {
             let e = refusal(body)
@@ -73,6 +85,12 @@ final class APISpawnRequestTests: XCTestCase {
             XCTAssertEqual(e?.code, "Invalid", body)
             XCTAssertTrue(e?.message.contains(fragment) == true, "\(body): \(e?.message ?? "")")
         }
+    }
+
+    func testCustomWithoutCommandIsLeftToTheBackendsConfig() throws {
+        // `agentTypes.custom.command` in the operator's config is a default like any other type's.
+        let r = try parse(#"{"agentId": "a", "agentType": "custom"}"#).get()
+        XCTAssertEqual(r.command, [])
     }
 
     func testAgentIdsWithPathCharactersAreRefused() {

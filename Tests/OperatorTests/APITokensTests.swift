@@ -51,7 +51,8 @@ final class APITokensTests: XCTestCase {
         }
         XCTAssertNil(auth(request(["authorization": "Bearer alpha-secret"])))
         XCTAssertNil(auth(request(["authorization": "Bearer beta-secret"])))
-        XCTAssertNil(auth(request([:], query: "token=beta-secret")))
+        XCTAssertNil(auth(request(["upgrade": "websocket"], query: "token=beta-secret")))
+        XCTAssertEqual(auth(request([:], query: "token=beta-secret"))?.status, 401, "?token= counts on WebSocket upgrades only")
         XCTAssertNil(auth(request([:], path: "/healthz")))
         XCTAssertEqual(auth(request([:]))?.status, 401)
         XCTAssertEqual(auth(request(["authorization": "Bearer alpha-secreT"]))?.status, 401)

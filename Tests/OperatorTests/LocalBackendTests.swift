@@ -148,6 +148,9 @@ final class LocalBackendTests: XCTestCase {
         expect(try await api.spawn("x", extra: ["env": ["SUPERVISOR_TOKEN": "steal"]]), 422, "Invalid", "SUPERVISOR_TOKEN")
         expect(try await api.spawn("x", extra: ["workdir": "/etc"]), 422, "Invalid", "workdir")
         expect(try await api.spawn("x", extra: ["workdir": "../../.."]), 422, "Invalid", "..")
+        expect(try await api.spawn("x", extra: ["workdir": "src\u{0}"]), 422, "Invalid", "NUL")
+        expect(try await api.spawn("x", extra: ["env": ["LD_PRELOAD": "/tmp/evil.so"]]), 422, "Invalid", "dynamic loader")
+        expect(try await api.spawn("x", extra: ["env": ["AGENT_LOG_FILE": "/tmp/x"]]), 422, "Invalid", "belong to the runtime")
         expect(try await api.spawn("x", type: "custom", command: nil), 422, "Invalid", "command is required")
         // 403: the policy does not allow gemini.
         expect(try await api.spawn("g1", type: "gemini"), 403, "PolicyViolation", "gemini")
@@ -179,8 +182,8 @@ final class LocalBackendTests: XCTestCase {
         expect(try await api.call("POST", "/spawn", json: ["agentId": "z", "agentType": "custom"], token: .some(nil)), 401, "Unauthorized")
         let r2 = try await api.call("GET", "/healthz", token: .some(nil))
         XCTAssertEqual(r2.status, 200, r2.text)
-        let r3 = try await api.call("GET", "/agents?token=\(rt.token)", token: .some(nil))
-        XCTAssertEqual(r3.status, 200, r3.text)
+        // A right token in the query of a plain request is refused too: only WebSocket upgrades may carry it there.
+        expect(try await api.call("GET", "/agents?token=\(rt.token)", token: .some(nil)), 401, "Unauthorized", "WebSocket upgrades only")
         // 202 twice: stopping is idempotent while it lasts.
         let r4 = try await api.stop("a1")
         XCTAssertEqual(r4, 202)

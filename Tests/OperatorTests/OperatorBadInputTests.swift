@@ -47,6 +47,13 @@ final class OperatorBadInputTests: XCTestCase {
         try await c.kubectl.apply(session("absurd", spec: "  resources: {requests: {cpu: \"100000\"}}"))
         try await c.kubectl.apply(session("no-key", spec: "  mcp: {keySecretRef: {name: does-not-exist}}"))
         try await c.kubectl.apply(session(String(repeating: "m", count: 245)))
+        // What POST /spawn refuses, admission refuses too (one rule for both doors): 5,000 variables (created,
+        // since kubectl apply's last-applied annotation could not hold them), a loader variable, a bad image.
+        let manyEnv = "  env:\n" + (0..<5000).map { "  - {name: V\($0), value: \"\(String(repeating: "v", count: 90))\"}" }.joined(separator: "\n")
+        let created = try await c.kubectl.run(["create", "-f", "-"], input: session("many-env", spec: manyEnv))
+        XCTAssertEqual(created.status, 0, created.stderr)
+        try await c.kubectl.apply(session("preload", spec: "  env: [{name: LD_PRELOAD, value: /tmp/evil.so}]"))
+        try await c.kubectl.apply(session("bad-image", spec: "  image: \"a;rm -rf /\""))
         try await c.kubectl.apply(session("quota-1"))
         try await c.kubectl.apply(session("quota-2"))
 
@@ -67,6 +74,9 @@ final class OperatorBadInputTests: XCTestCase {
         try await expect("no-key", "Ready", "KeySecretNotFound", "Secret does-not-exist", event: "KeySecretNotFound")
         try await expect(String(repeating: "m", count: 245), "Admitted", "PolicyViolation", "name is 245 characters",
                          event: "PolicyViolation")
+        try await expect("many-env", "Admitted", "PolicyViolation", "env has 5000 variables; at most 256", event: "PolicyViolation")
+        try await expect("preload", "Admitted", "PolicyViolation", "env LD_PRELOAD is refused", event: "PolicyViolation")
+        try await expect("bad-image", "Admitted", "PolicyViolation", "is not a valid reference", event: "PolicyViolation")
         // good, no-key and quota-1 hold the 3 places of ws-bad (no-key is admitted, it waits for its Secret).
         try await expect("quota-2", "Admitted", "QuotaExceeded", "workspace ws-bad already has 3 of its 3 sessions", event: "QuotaExceeded")
 

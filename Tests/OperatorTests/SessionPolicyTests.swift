@@ -97,6 +97,42 @@ final class SessionPolicyTests: XCTestCase {
         XCTAssertTrue(violation(makeSession { $0.mcp = .init(keySecretRef: .init(name: "")) })?.contains("keySecretRef.name") ?? false)
     }
 
+    /// Admission applies the rules `POST /spawn` applies (SpecRules), so a kubectl-made session cannot do
+    /// what the API refuses; field errors are marked invalid (422 at the API) apart from policy choices (403).
+    func testTheSpawnRulesHoldForSessionsWrittenWithKubectl() {
+        let policy = SessionPolicy(config: OperatorConfig())
+        func failure(_ s: AgentSession) -> PolicyViolation? {
+            if case .failure(let v) = policy.evaluate(s) { return v }
+            return nil
+        }
+        let many = failure(makeSession { s in s.env = (0..<5000).map { EnvVar(name: "V\($0)", value: "1") } })
+        XCTAssertEqual(many?.invalid, ["env has 5000 variables; at most 256 are allowed"])
+        XCTAssertNil(failure(makeSession { s in s.env = (0..<256).map { EnvVar(name: "V\($0)", value: "1") } }))
+        for (name, fragment) in [("LD_PRELOAD", "dynamic loader"), ("AGENT_LOG_FILE", "belong to the runtime"),
+                                 ("SUPERVISOR_TOKEN_FILE", "belong to the runtime"), ("1X", "must match"), ("GLIBC_TUNABLES", "C library")] {
+            let v = failure(makeSession { $0.env = [EnvVar(name: name, value: "x")] })
+            XCTAssertTrue(v?.invalid.first?.contains(fragment) ?? false, "\(name): \(v?.description ?? "admitted")")
+        }
+        XCTAssertTrue(failure(makeSession { $0.env = [EnvVar(name: "A", value: "1"), EnvVar(name: "A", value: "2")] })?.invalid
+            .first?.contains("twice") ?? false)
+        let overriding = policy  // the default config allows spec.image
+        for bad in ["a;rm -rf /", "Upper", "registry.io/Upper/x", "img:bad tag", "img@sha256:abc", "-lead/x", "a//b", "x:"] {
+            var s = makeSession()
+            s.spec.image = bad
+            guard case .failure(let v) = overriding.evaluate(s) else { XCTFail("admitted image \(bad)"); continue }
+            XCTAssertEqual(v.invalid.count, 1, "\(bad): \(v)")
+        }
+        XCTAssertTrue(failure(makeSession { $0.workdir = "/work\u{0}space" })?.invalid.first?.contains("NUL") ?? false)
+        XCTAssertTrue(failure(makeSession { $0.workdir = "relative" })?.invalid.first?.contains("absolute path") ?? false)
+        // A choice the policy forbids is not an invalid field.
+        var strict = OperatorConfig()
+        strict.allowedAgentTypes = ["codex"]
+        guard case .failure(let forbidden) = SessionPolicy(config: strict).evaluate(makeSession(type: "gemini")) else {
+            return XCTFail("gemini admitted")
+        }
+        XCTAssertEqual(forbidden.invalid, [])
+    }
+
     func testImageOverridePolicy() {
         var config = OperatorConfig()
         config.allowImageOverride = false

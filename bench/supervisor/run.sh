@@ -80,3 +80,8 @@ cat <<TABLE
 
 runs (s): supervisor ${sup[*]}; script ${scr[*]}
 TABLE
+
+# Viewers against probes (docs/supervisor.md): 16 viewers (half never read) while the agent floods output,
+# 34 more refused, /healthz and /status latency during and after the flood.
+echo
+python3 bench/supervisor/viewers.py "$bin" 16 34 10

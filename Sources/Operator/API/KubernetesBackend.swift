@@ -122,7 +122,8 @@ public final class KubernetesBackend: AgentBackend {
         }
         let session = Self.session(for: r, namespace: namespace)
         if case .failure(let violation) = policy.evaluate(session) {
-            throw .policy(violation.description)
+            // A field no session may have is 422, like the request's own checks; a choice this policy forbids is 403.
+            throw violation.invalid.isEmpty ? .policy(violation.description) : .invalid(violation.invalid.joined(separator: "; "))
         }
         try reserve(r.agentId, key: session.key, namespace: namespace, workspace: r.workspaceId)
         let created: AgentSession

@@ -13,8 +13,8 @@ import RuntimeCore
 /// - the body must be one JSON object (else 400);
 /// - `agentId` and `agentType` are required; every field has a fixed type; unknown fields are refused
 ///   (422, naming them);
-/// - `env` is an object of strings or a list of `{"name", "value"}`; names are C identifiers and may not
-///   be one of the variables the runtime sets itself (``SessionPolicy/reservedEnv``);
+/// - `env` is an object of strings or a list of `{"name", "value"}`, `workdir` a path without `..`, `image`
+///   a valid reference: the rules admission applies to AgentSessions too (``SpecRules``), so both doors agree;
 /// - besides the contract's fields, `role`, `displayName` and `restartPolicy` (as in the AgentSession
 ///   spec) are accepted.
 public struct SpawnRequest: Sendable, Equatable {
@@ -94,10 +94,7 @@ public struct SpawnRequest: Sendable, Equatable {
         r.env = try environment(object["env"])
         r.workdir = try string(object, "workdir", max: 4096)
         if let w = r.workdir, w.isEmpty { r.workdir = nil }
-        if let w = r.workdir {
-            let parts = w.split(separator: "/")
-            guard !parts.contains(".."), !w.contains("\0") else { throw .invalid("workdir \(AgentNames.quoted(w)) must not contain '..'") }
-        }
+        if let w = r.workdir, let problem = SpecRules.workdirProblem(w, absolute: false) { throw .invalid(problem) }
         r.namespace = try string(object, "namespace", max: 63)
         if let ns = r.namespace, ns.isEmpty { r.namespace = nil }
         if let ns = r.namespace, !AgentNames.isDNSLabel(ns) {
@@ -105,6 +102,7 @@ public struct SpawnRequest: Sendable, Equatable {
         }
         r.image = try string(object, "image", max: 1024)
         if let i = r.image, i.isEmpty { r.image = nil }
+        if let i = r.image, let problem = SpecRules.imageProblem(i) { throw .invalid(problem) }
         r.command = try strings(object, "command", maxCount: 256, maxLength: 32768)
         r.args = try strings(object, "args", maxCount: 256, maxLength: 32768)
         r.role = try string(object, "role", max: 253) ?? ""
@@ -112,9 +110,6 @@ public struct SpawnRequest: Sendable, Equatable {
         r.restartPolicy = try string(object, "restartPolicy") ?? ""
         if !r.restartPolicy.isEmpty, !["Always", "OnFailure", "Never"].contains(r.restartPolicy) {
             throw .invalid("restartPolicy \(AgentNames.quoted(r.restartPolicy)) must be Always, OnFailure or Never")
-        }
-        if r.agentType == "custom", r.command.isEmpty {
-            throw .invalid("command is required for agentType custom (there is no default command)")
         }
         return r
     }
@@ -168,19 +163,7 @@ public struct SpawnRequest: Sendable, Equatable {
         } else {
             throw .invalid("env must be an object of strings or a list of {name, value}, not \(v.typeName)")
         }
-        guard out.count <= 256 else { throw .invalid("env has \(out.count) variables; at most 256 are allowed") }
-        var seen = Set<String>()
-        for (name, value) in out {
-            guard isIdentifier(name) else { throw .invalid("env name \(AgentNames.quoted(name)) must match [A-Za-z_][A-Za-z0-9_]*") }
-            guard !SessionPolicy.reservedEnv.contains(name) else { throw .invalid("env \(name) is set by the runtime and cannot be overridden") }
-            guard seen.insert(name).inserted else { throw .invalid("env \(name) is given twice") }
-            guard value.utf8.count <= 32768, !value.contains("\0") else { throw .invalid("env \(name) must be at most 32 KiB without NUL") }
-        }
+        if let problem = SpecRules.envProblems(out.map { ($0.name, $0.value) }).first { throw .invalid(problem) }
         return out
-    }
-
-    static func isIdentifier(_ s: String) -> Bool {
-        guard let first = s.first, first == "_" || (first.isASCII && first.isLetter), s.count <= 256 else { return false }
-        return s.allSatisfy { $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }
     }
 }

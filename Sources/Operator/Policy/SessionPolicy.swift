@@ -67,12 +67,6 @@ public struct SessionPolicy: Sendable {
     /// The configuration in force.
     public let config: OperatorConfig
 
-    /// Variables the operator sets itself (CONTRACT.md §3); `spec.env` may not redefine them.
-    public static let reservedEnv: Set<String> = [
-        "AGENT_ID", "AGENT_NAME", "AGENT_TYPE", "AGENT_ROLE", "AGENT_CAPABILITIES", "MCP_SERVER_URL", "MCP_API_KEY",
-        "RAVEN_WORKSPACE_ID", "RAVEN_EXECUTION_ID", "SUPERVISOR_TOKEN",
-    ]
-
     /// The longest session name whose derived names (`<name>-credentials`) still fit 253 characters.
     public static let maxNameLength = 253 - CredentialsSecret.suffix.count
 
@@ -84,9 +78,16 @@ public struct SessionPolicy: Sendable {
     /// Creates a policy.
     public init(config: OperatorConfig) { self.config = config }
 
-    /// Applies defaults and checks policy. Violations are sentences for the `Admitted` condition.
+    /// Applies defaults and checks policy. Violations are sentences for the `Admitted` condition; those that
+    /// are field errors (``SpecRules``: the ones `POST /spawn` answers with 422) are also in ``PolicyViolation/invalid``.
     public func evaluate(_ session: AgentSession) -> Result<EffectiveSession, PolicyViolation> {
         var problems: [String] = []
+        var invalid: [String] = []
+        func invalidField(_ problem: String?) {
+            guard let problem else { return }
+            problems.append(problem)
+            invalid.append(problem)
+        }
         let spec = session.spec
         let ns = session.metadata.namespace ?? ""
         let name = session.metadata.name ?? ""
@@ -108,6 +109,7 @@ public struct SessionPolicy: Sendable {
             if config.allowImageOverride { image = spec.image } else { problems.append("spec.image is not allowed by the operator policy") }
         }
         if image.isEmpty && problems.isEmpty { problems.append("no image: set spec.image (agentType \(type) has no default image)") }
+        if !image.isEmpty { invalidField(SpecRules.imageProblem(image)) }
         let command = spec.command.isEmpty ? typeDefaults.command : spec.command
         if command.isEmpty && problems.isEmpty { problems.append("no command: set spec.command (agentType \(type) has no default command)") }
 
@@ -121,14 +123,12 @@ public struct SessionPolicy: Sendable {
         }
 
         let workdir = spec.workdir.isEmpty ? Self.defaultWorkdir : spec.workdir
-        if !workdir.hasPrefix("/") { problems.append("workdir \"\(workdir)\" must be an absolute path") }
+        invalidField(SpecRules.workdirProblem(workdir, absolute: true))
         for reserved in [PodBuilder.runtimeMountPath, config.pod.homePath] where workdir == reserved || workdir.hasPrefix(reserved + "/") {
-            problems.append("workdir \"\(workdir)\" collides with the operator's mount at \(reserved)")
+            invalidField("workdir \"\(workdir)\" collides with the operator's mount at \(reserved)")
         }
 
-        for e in spec.env where Self.reservedEnv.contains(e.name) {
-            problems.append("env \(e.name) is set by the operator and cannot be overridden")
-        }
+        for problem in SpecRules.envProblems(spec.env.map { ($0.name, $0.value) }, setter: "the operator") { invalidField(problem) }
 
         var workspace = spec.workspace ?? .init()
         if !workspace.existingClaim.isEmpty && !workspace.size.isEmpty {
@@ -165,7 +165,7 @@ public struct SessionPolicy: Sendable {
             resources = config.resources.defaults
         }
 
-        if !problems.isEmpty { return .failure(PolicyViolation(problems: problems)) }
+        if !problems.isEmpty { return .failure(PolicyViolation(problems: problems, invalid: invalid)) }
         return .success(EffectiveSession(
             namespace: ns, name: name, agentType: type, agentId: agentId,
             displayName: spec.displayName.isEmpty ? name : spec.displayName, role: spec.role,
@@ -209,6 +209,8 @@ public struct SessionPolicy: Sendable {
 public struct PolicyViolation: Error, Sendable, Equatable, CustomStringConvertible {
     /// One sentence per problem.
     public var problems: [String]
+    /// The problems that are invalid fields rather than choices the policy forbids (a subset of ``problems``).
+    public var invalid: [String] = []
     /// All problems, joined.
     public var description: String { problems.joined(separator: "; ") }
 }
