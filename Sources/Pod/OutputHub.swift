@@ -247,4 +247,10 @@ public final class OutputHub: Sendable {
         let streams = state.withLock { $0.streams }
         for s in streams { s.push(.state(json)) }
     }
+
+    /// Sends a named event (JSON data) to every `/events` stream.
+    func broadcastEvent(_ name: String, _ json: String) {
+        let streams = state.withLock { $0.streams }
+        for s in streams { s.push(.event(name, json)) }
+    }
 }

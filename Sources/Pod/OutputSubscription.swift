@@ -23,6 +23,8 @@ public final class OutputSubscription: Sendable {
         case output(Data)
         /// A state change (the status JSON).
         case state(String)
+        /// A named event with JSON data (turn events).
+        case event(String, String)
     }
 
     private struct State {
@@ -50,6 +52,7 @@ public final class OutputSubscription: Sendable {
         switch item {
         case .output(let d): size = d.count
         case .state(let s): size = s.utf8.count
+        case .event(let name, let s): size = name.utf8.count + s.utf8.count
         }
         let accepted = state.withLock { s -> Bool in
             guard !s.closed, !s.overflowed else { return false }

@@ -63,6 +63,8 @@ public final class Supervisor: Sendable {
     private let hasLoginPatterns: Bool
     private let finished = OneShot<Outcome>()
     private let logger: Logger
+    /// The conversation with the agent: messages, turns, stable/running.
+    public let conversation: ConversationDriver
 
     /// Validates the configuration and prepares the output path (nothing runs until ``start()``).
     public init(configuration: SupervisorConfiguration) throws(SupervisorError) {
@@ -76,6 +78,11 @@ public final class Supervisor: Sendable {
         detector.readyTimeout = configuration.readyTimeout.inSeconds
         hasLoginPatterns = detector.hasLoginPatterns
         board = Mutex(Board(size: configuration.size, detector: detector))
+        let box = WeakBox()
+        conversation = try ConversationDriver(
+            profile: configuration.conversationProfile ?? .builtIn(for: configuration.agentType), hub: hub,
+            agentId: configuration.command.environment["AGENT_ID"] ?? "", activityChanged: { box.supervisor?.publishState() })
+        box.supervisor = self
     }
 
     // MARK: Lifecycle
@@ -234,6 +241,7 @@ public final class Supervisor: Sendable {
             let starting = board.withLock { $0.state == .starting }
             try? await Task.sleep(for: .milliseconds(starting ? 20 : 100))
             evaluateScreen()
+            conversation.tick(now: Date(), state: state)
         }
     }
 
@@ -291,14 +299,14 @@ public final class Supervisor: Sendable {
         publishState()
     }
 
-    private func publishState() {
+    fileprivate func publishState() {
         hub.broadcastState(status.json.serialized())
     }
 
     /// The current status.
     public var status: SupervisorStatus {
         let activity = hub.lastActivity, bytesIn = hub.bytesIn, bytesOut = hub.bytesOut
-        return board.withLock { b in
+        var result = board.withLock { b in
             var login: LoginInfo?
             if b.state == .loginRequired, case .loginRequired(let info) = b.detector.verdict { login = info }
             var signal: String?
@@ -309,6 +317,8 @@ public final class Supervisor: Sendable {
                 login: login, bytesIn: bytesIn, bytesOut: bytesOut, nextRestartAt: b.nextRestartAt,
                 message: b.message, size: b.size)
         }
+        if result.state == .running { result.activity = conversation.activity() }
+        return result
     }
 
     /// The current state.
@@ -352,6 +362,20 @@ public final class Supervisor: Sendable {
         return process.signal(signal)
     }
 
+    /// Types a message into the agent and starts a turn (`POST /message`). Blocks the calling server thread
+    /// for the profile's submit delay; never call it from a task.
+    public func sendMessage(_ content: String) -> ConversationDriver.SendResult {
+        conversation.send(content, state: state) { sendInput($0) }
+    }
+
+    /// Sends the CLI's interrupt key (`POST /interrupt`). False when no agent runs.
+    public func interrupt() -> Bool { conversation.interrupt(state: state) { sendInput($0) } }
+
     /// The running agent's window size as the kernel reports it (tests).
     var kernelWindowSize: WindowSize? { board.withLock { $0.process }?.windowSize }
+}
+
+/// Lets the conversation reach the supervisor created after it, without a retain cycle.
+private final class WeakBox: @unchecked Sendable {
+    weak var supervisor: Supervisor?
 }

@@ -59,6 +59,9 @@ public final class SupervisorAPI: Sendable {
             ("POST", "/input", .streaming { r, w in box.api?.input(r, w) }),
             ("POST", "/resize", .streaming { r, w in box.api?.resize(r, w) }),
             ("POST", "/signal", .streaming { r, w in box.api?.signal(r, w) }),
+            ("POST", "/message", .streaming { r, w in box.api?.message(r, w) }),
+            ("GET", "/messages", .streaming { r, w in box.api?.messages(r, w) }),
+            ("POST", "/interrupt", .streaming { _, w in box.api?.interrupt(w) }),
             ("GET", "/metrics", .streaming { _, w in box.api?.metricsResponse(w) }),
             ("GET", "/attach", .streaming { _, w in
                 w.send(.error(400, code: "UpgradeRequired", message: "GET /attach is a WebSocket endpoint (subprotocol tty)"))
@@ -132,6 +135,8 @@ public final class SupervisorAPI: Sendable {
                     if !text.isEmpty { ok = w.sendEvent("output", data: text) }
                 case .state(let json):
                     ok = w.sendEvent("state", data: json)
+                case .event(let name, let json):
+                    ok = w.sendEvent(name, data: json)
                 }
             }
             if !ok { break }
@@ -196,6 +201,65 @@ public final class SupervisorAPI: Sendable {
             return
         }
         w.send(.json(["signal": .string(signalName(number))]))
+    }
+
+    /// `POST /message` `{"content": "...", "type": "user"|"raw"}`: `user` (the default) types the message the
+    /// way the CLI takes it and starts a turn (202 with the message and the turn id); `raw` writes the bytes
+    /// as they are (200, no turn). 409 while the agent is not `running` or is busy.
+    private func message(_ r: HTTPRequest, _ w: HTTPResponseWriter) {
+        guard let json = try? JSON.parse(r.body), json.objectValue != nil else {
+            w.send(.error(400, code: "BadRequest", message: "body must be a JSON object {\"content\": \"...\", \"type\": \"user\"}"))
+            return
+        }
+        guard let content = json["content"].stringValue, !content.isEmpty else {
+            w.send(.error(400, code: "BadRequest", message: "content must be a non-empty string"))
+            return
+        }
+        let type = json["type"].stringValue ?? "user"
+        switch type {
+        case "raw":
+            switch supervisor.sendInput(Data(content.utf8)) {
+            case .accepted: w.send(.json(["bytes": .int(Int64(content.utf8.count))]))
+            case .notRunning: w.send(.error(409, code: "AgentNotRunning", message: "the agent is not running"))
+            case .backlog: w.send(.error(503, code: "InputBacklog", message: "the agent is not reading its input; try again later"))
+            }
+        case "user":
+            switch supervisor.sendMessage(content) {
+            case .started(let m, let turnId):
+                w.send(.json(["message": m.json, "turnId": .int(Int64(turnId))], status: 202))
+            case .notRunning:
+                w.send(.error(409, code: "AgentNotRunning", message: "the agent is \(supervisor.state.rawValue), not running"))
+            case .busy:
+                w.send(.error(409, code: "AgentBusy", message: "the agent is busy (a turn is in progress or its screen is changing); wait for stable"))
+            case .backlog:
+                w.send(.error(503, code: "InputBacklog", message: "the agent is not reading its input; try again later"))
+            }
+        default:
+            w.send(.error(400, code: "BadRequest", message: "type must be user or raw"))
+        }
+    }
+
+    /// `GET /messages[?since=ID]`: `{"messages": [{id, role, content, time}]}`.
+    private func messages(_ r: HTTPRequest, _ w: HTTPResponseWriter) {
+        var since: Int?
+        if let text = r.query("since") {
+            guard let v = Int(text), v >= 0 else {
+                w.send(.error(400, code: "BadRequest", message: "since must be a message id (a whole number)"))
+                return
+            }
+            since = v
+        }
+        let list = supervisor.conversation.messages(after: since).map(\.json)
+        w.send(.json(["messages": .array(list), "activity": .string(supervisor.conversation.activity().rawValue)]))
+    }
+
+    /// `POST /interrupt`: the CLI's interrupt key (Esc or Ctrl-C); a turn in progress ends as `turn.interrupted`.
+    private func interrupt(_ w: HTTPResponseWriter) {
+        guard supervisor.interrupt() else {
+            w.send(.error(409, code: "AgentNotRunning", message: "the agent is not running"))
+            return
+        }
+        w.send(.json(["interrupted": true]))
     }
 
     private func metricsResponse(_ w: HTTPResponseWriter) {

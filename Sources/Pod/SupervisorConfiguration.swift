@@ -29,6 +29,8 @@ public struct SupervisorConfiguration: Sendable {
     public var mcpServerURL: String?
     /// Fixed log level for the supervisor's own records; nil follows the process-wide default (`--log-level`).
     public var logLevel: LogLevel?
+    /// How to type messages, spot a busy screen and read replies; nil for the agent type's built-in profile.
+    public var conversationProfile: ConversationProfile?
     /// Reaper mode: `.allChildren` in the real program (PID 1 / subreaper), `.registeredOnly` in tests.
     public var reaperMode: ChildReaper.Mode = .registeredOnly
 

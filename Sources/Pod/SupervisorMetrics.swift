@@ -10,9 +10,24 @@ public enum SupervisorMetrics {
         registry.register(collector: { [weak supervisor] in
             guard let supervisor else { return [] }
             return samples(supervisor.status, orphansReaped: supervisor.reaper.orphansReaped,
-                           viewers: supervisor.hub.viewerCount)
+                           viewers: supervisor.hub.viewerCount) + turnSamples(supervisor.conversation.counts, agentType: supervisor.configuration.agentType)
         })
         return registry
+    }
+
+    static func turnSamples(_ counts: ConversationDriver.Counts, agentType: AgentType) -> [MetricFamilySample] {
+        let type = ("agent_type", agentType.rawValue)
+        let total = counts.byResult.values.reduce(0, +)
+        return [
+            MetricFamilySample(name: "agent_supervisor_turns_total", help: "Turns (messages sent with POST /message) that ended, by result.",
+                               type: .counter, samples: ["completed", "failed", "interrupted"].map { r in
+                                   MetricSample(labels: [type, ("result", r)], value: Double(counts.byResult[r] ?? 0))
+                               }),
+            MetricFamilySample(name: "agent_supervisor_turn_seconds_total", help: "Seconds spent in turns that ended.",
+                               type: .counter, samples: [MetricSample(labels: [type], value: counts.seconds)]),
+            MetricFamilySample(name: "agent_supervisor_turns_ended_total", help: "Turns that ended (any result), for the mean turn time.",
+                               type: .counter, samples: [MetricSample(labels: [type], value: Double(total))]),
+        ]
     }
 
     static func samples(_ status: SupervisorStatus, orphansReaped: Int, viewers: Int) -> [MetricFamilySample] {

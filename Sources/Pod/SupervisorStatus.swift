@@ -48,9 +48,11 @@ public struct SupervisorStatus: Sendable, Equatable {
     public var message: String?
     /// Terminal size.
     public var size: WindowSize
+    /// While `running`: `running` when the screen is changing or shows a busy marker, else `stable`.
+    public var activity: Activity?
 
     /// The JSON object of `/status`: the contract's fields plus `exitSignal`, `nextRestartAt`, `message`,
-    /// `cols`, `rows` (extra fields are allowed). Dates are ISO-8601 UTC with milliseconds.
+    /// `cols`, `rows`, `activity` (extra fields are allowed). Dates are ISO-8601 UTC with milliseconds.
     public var json: JSON {
         func date(_ d: Date?) -> JSON { d.map { .string(Timestamp.iso8601($0)) } ?? .null }
         let loginJSON: JSON = login.map { l in
@@ -73,6 +75,7 @@ public struct SupervisorStatus: Sendable, Equatable {
             "message": message.map(JSON.string) ?? .null,
             "cols": .int(Int64(size.cols)),
             "rows": .int(Int64(size.rows)),
+            "activity": activity.map { .string($0.rawValue) } ?? .null,
         ])
     }
 }
