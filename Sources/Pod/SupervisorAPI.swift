@@ -250,7 +250,8 @@ public final class SupervisorAPI: Sendable {
             since = v
         }
         let list = supervisor.conversation.messages(after: since).map(\.json)
-        w.send(.json(["messages": .array(list), "activity": .string(supervisor.conversation.activity().rawValue)]))
+        w.send(.json(["messages": .array(list), "activity": .string(supervisor.conversation.activity().rawValue),
+                      "turnInProgress": .bool(supervisor.conversation.turnInProgress)]))
     }
 
     /// `POST /interrupt`: the CLI's interrupt key (Esc or Ctrl-C); a turn in progress ends as `turn.interrupted`.

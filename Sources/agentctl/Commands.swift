@@ -32,7 +32,7 @@ enum Agentctl {
     /// Every command, in help order.
     static let commands: [any AgentctlCommand.Type] = [
         SpawnCommand.self, StopCommand.self, ListCommand.self, GetCommand.self, WaitCommand.self, LogsCommand.self,
-        ScreenCommand.self, InputCommand.self, AttachCommand.self, EventsCommand.self,
+        ScreenCommand.self, InputCommand.self, SendCommand.self, AttachCommand.self, EventsCommand.self,
         RegistryCommand.self,
     ]
 

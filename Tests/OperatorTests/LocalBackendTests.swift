@@ -236,6 +236,46 @@ final class LocalBackendTests: XCTestCase {
         passed.withLock { $0 = true }
     }
 
+    /// A turn through the runtime API: `POST /agents/{id}/messages` types the task, the reply comes back
+    /// from `GET /agents/{id}/messages`, and `POST /agents/{id}/interrupt` reaches the CLI.
+    func testMessagesThroughTheRuntimeAPI() async throws {
+        let rt = try await LocalRuntime(etcd: false)
+        let passed = LockedBox(false)
+        addTeardownBlock { await rt.tearDown(failed: !passed.current) }
+        let api = rt.api
+        let chat = ["python3", repoRoot + "/Tests/PodTests/Fixtures/fake_chat_cli.py", "--think", "0.5"]
+        let r = try await api.spawn("chat-1", type: "claude", command: chat)
+        XCTAssertEqual(r.status, 201, r.text)
+        try await api.waitFor("chat-1", "Ready") { $0["phase"] == "Ready" }
+        let sent = try await AgentTestSupport.waitFor("message accepted", timeout: .seconds(20)) { () async throws -> JSON? in
+            let m = try await api.call("POST", "/agents/chat-1/messages", json: ["content": "fix the test"])
+            return m.status == 202 ? m.json : nil  // 409 AgentBusy until the start screen settled
+        }
+        XCTAssertEqual(sent["message"]["content"], "fix the test")
+        let reply = try await AgentTestSupport.waitFor("reply", timeout: .seconds(20)) { () async throws -> String? in
+            let m = try await api.call("GET", "/agents/chat-1/messages?since=\(sent["message"]["id"].intValue ?? 0)")
+            return m.json["messages"].arrayValue?.first { $0["role"] == "agent" }?["content"].stringValue
+        }
+        XCTAssertEqual(reply, "You said: fix the test")
+        // agentctl send --wait: the same turn from a shell, the reply on stdout.
+        let tokenFile = rt.dir.path + "/token"
+        try (rt.token + "\n").write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        let configFile = rt.dir.path + "/agentctl.yaml"
+        try "server: http://127.0.0.1:\(rt.server.port)\ntokenFile: \(tokenFile)\n".write(toFile: configFile, atomically: true, encoding: .utf8)
+        let env = ["AGENTCTL_CONFIG": configFile, "HOME": rt.dir.path]
+        let ctl = try await AgentTestSupport.waitFor("agentctl send", timeout: .seconds(20)) { () async throws -> String? in
+            let r = try await runToCompletion(try BuiltBinaries.path("agentctl"), ["send", "chat-1", "run", "the", "suite", "--wait"],
+                                              environment: env)
+            return r.status == 0 ? r.stdout : (r.stderr.contains("AgentBusy") ? nil : "exit \(r.status): \(r.stderr)")
+        }
+        XCTAssertEqual(ctl, "You said: run the suite\n")
+        let interrupt = try await api.call("POST", "/agents/chat-1/interrupt", json: [:])
+        XCTAssertEqual(interrupt.status, 200, interrupt.text)
+        let unknown = try await api.call("POST", "/agents/nobody/messages", json: ["content": "x"])
+        XCTAssertEqual(unknown.status, 404)
+        passed.withLock { $0 = true }
+    }
+
     func testAttachRelayWithTwoViewers() async throws {
         let rt = try await LocalRuntime(etcd: false)
         let passed = LockedBox(false)

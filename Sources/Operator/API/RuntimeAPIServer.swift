@@ -77,6 +77,9 @@ public final class RuntimeAPIServer: Sendable {
             ("GET", "/agents/:id/status", .async { r in await box.api?.supervisorStatus(r) ?? Self.gone }),
             ("POST", "/agents/:id/input", .async { r in await box.api?.input(r) ?? Self.gone }),
             ("POST", "/agents/:id/resize", .async { r in await box.api?.resize(r) ?? Self.gone }),
+            ("POST", "/agents/:id/messages", .async { r in await box.api?.message(r) ?? Self.gone }),
+            ("GET", "/agents/:id/messages", .async { r in await box.api?.messages(r) ?? Self.gone }),
+            ("POST", "/agents/:id/interrupt", .async { r in await box.api?.interrupt(r) ?? Self.gone }),
             ("GET", "/agents/:id/attach", .streaming { _, w in
                 w.send(.error(400, code: "UpgradeRequired", message: "GET /agents/{id}/attach is a WebSocket endpoint (subprotocol tty)"))
             }),
@@ -219,6 +222,36 @@ public final class RuntimeAPIServer: Sendable {
     private func resize(_ r: HTTPRequest) async -> HTTPResponse {
         do throws(APIError) {
             return await relay.resize(try await backend.supervisor(agentId: try Self.agentId(r)), body: r.body)
+        } catch {
+            return error.response
+        }
+    }
+
+    /// `POST /agents/{id}/messages`: a turn on the agent (the supervisor's `POST /message`).
+    private func message(_ r: HTTPRequest) async -> HTTPResponse {
+        do throws(APIError) {
+            let id = try Self.agentId(r)
+            let response = await relay.message(try await backend.supervisor(agentId: id), body: r.body)
+            if (200..<300).contains(response.status) { await backend.inputDelivered(agentId: id) }
+            return response
+        } catch {
+            return error.response
+        }
+    }
+
+    /// `GET /agents/{id}/messages[?since=ID]`: the conversation.
+    private func messages(_ r: HTTPRequest) async -> HTTPResponse {
+        do throws(APIError) {
+            return await relay.messages(try await backend.supervisor(agentId: try Self.agentId(r)), since: r.query("since"))
+        } catch {
+            return error.response
+        }
+    }
+
+    /// `POST /agents/{id}/interrupt`: the CLI's interrupt key.
+    private func interrupt(_ r: HTTPRequest) async -> HTTPResponse {
+        do throws(APIError) {
+            return await relay.interrupt(try await backend.supervisor(agentId: try Self.agentId(r)))
         } catch {
             return error.response
         }

@@ -2,7 +2,7 @@ import CurlHTTP
 import Foundation
 import RuntimeCore
 
-/// Forwards `logs`, `screen` and `input` requests to an agent's supervisor with the supervisor's own
+/// Forwards `logs`, `screen`, `input`, `message(s)` and `interrupt` requests to an agent's supervisor with the supervisor's own
 /// token, which the caller never sees.
 ///
 /// The supervisor's answers pass through (text bodies, its JSON errors such as 409 `AgentNotRunning` or
@@ -47,6 +47,22 @@ public struct SupervisorRelay: Sendable {
     /// `POST /resize` with the caller's JSON body.
     public func resize(_ target: SupervisorTarget, body: Data) async -> HTTPResponse {
         await forward(target, method: "POST", path: "/resize", body: body, contentType: "application/json")
+    }
+
+    /// `POST /message` with the caller's JSON body (`{"content", "type"}`): 202 with the turn, 409 `AgentBusy`.
+    public func message(_ target: SupervisorTarget, body: Data) async -> HTTPResponse {
+        await forward(target, method: "POST", path: "/message", body: body, contentType: "application/json")
+    }
+
+    /// `GET /messages[?since=ID]`.
+    public func messages(_ target: SupervisorTarget, since: String?) async -> HTTPResponse {
+        let query = since.map { "?since=" + ($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "") } ?? ""
+        return await forward(target, method: "GET", path: "/messages" + query)
+    }
+
+    /// `POST /interrupt`.
+    public func interrupt(_ target: SupervisorTarget) async -> HTTPResponse {
+        await forward(target, method: "POST", path: "/interrupt", body: Data("{}".utf8), contentType: "application/json")
     }
 
     private func forward(_ target: SupervisorTarget, method: String, path: String, body: Data? = nil, contentType: String? = nil)
