@@ -3,8 +3,9 @@
 #   bash scripts/try-agent-cli.sh claude|codex|aider [MESSAGE]
 # Starts Tests/PodTests/Fixtures/fake_model_server.py on a free loopback port (also the CLI's HTTPS_PROXY, so any
 # attempt to reach the internet is refused and shows in the log), writes the start-without-a-person config into
-# a temporary HOME, runs the CLI in a private tmux server (120x40), waits for its ready screen, types MESSAGE +
-# Enter, waits for the reply text, prints the final screen and the request log, and removes everything.
+# a temporary HOME, runs the CLI (inline rendering: CLAUDE_CODE_DISABLE_ALTERNATE_SCREEN=1, codex --no-alt-screen)
+# in a private tmux server (120x40), waits for its ready screen, types MESSAGE + Enter in one write, waits for
+# the reply text, prints the final screen and the request log, and removes everything.
 # Bounded: 60 s per wait. Needs tmux and `bash scripts/setup-agent-clis.sh`.
 set -euo pipefail
 
@@ -62,7 +63,7 @@ case "$name" in
 EOF
     cmd=(env -i "${base[@]}" ANTHROPIC_BASE_URL="http://127.0.0.1:$port" ANTHROPIC_API_KEY=sk-ant-test
       DISABLE_AUTOUPDATER=1 CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1
-      CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL=1 "$CLAUDE_BIN")
+      CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL=1 CLAUDE_CODE_DISABLE_ALTERNATE_SCREEN=1 "$CLAUDE_BIN")
     ready='shift\+tab to cycle'
     ;;
   codex)
@@ -98,8 +99,8 @@ apps = false
 show_tooltips = false
 EOF
     cmd=(env -i "${base[@]}" PATH="$CODEX_PATH_DIR:/usr/local/bin:/usr/bin:/bin" CODEX_HOME="$home/.codex"
-      FAKE_API_KEY=sk-test "$CODEX_BIN" --no-daemon)
-    ready='\? for shortcuts'
+      FAKE_API_KEY=sk-test "$CODEX_BIN" --no-daemon --no-alt-screen)
+    ready='^› '
     ;;
   aider)
     mkdir -p "$home/.aider/caches"
