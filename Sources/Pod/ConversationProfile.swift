@@ -55,6 +55,7 @@ public struct ConversationProfile: Sendable {
                 chromePatterns: commonChrome + [
                     #"\? for shortcuts"#, #"esc to interrupt"#, #"^\s*[✻✶✳✢·*✽]\s+\S+…"#, #"shift\+tab to cycle"#,
                     #"auto-accept edits"#, #"bypass permissions"#, #"Context left until auto-compact"#, #"^\s*⎿\s*$"#,
+                    #"^\s*[✻✶✳✢·*✽]\s+\S+ for [<\d].* · done "#,  // ✻ Churned for 6s · done 9:41 PM (docs/agent-clis.md)
                 ],
                 replyMarkers: ["⏺ ", "● "])
         case .codex:
@@ -64,6 +65,8 @@ public struct ConversationProfile: Sendable {
                 chromePatterns: commonChrome + [
                     #"esc to interrupt"#, #"context left"#, #"⏎ send"#, #"Ctrl\+J newline"#, #"To get started, describe a task"#,
                     #"^\s*[•◦]\s*Working"#, #"^\s*▌"#, #"^\s*›\s"#,
+                    #"^\s*Worked for [<\d].* • \d"#,  // Worked for 6s • 22:03 (docs/agent-clis.md)
+                    #"\? for shortcuts"#, #"f2 to view"#, #"^\s*\S+( \S+)? · [/~]"#,  // footer: model · workdir
                 ],
                 replyMarkers: ["codex", "• ", "> "])
         case .gemini:

@@ -109,6 +109,47 @@ final class ConversationTests: XCTestCase {
         XCTAssertEqual(ReplyExtractor.content(of: "│ > hello │"), "hello")
     }
 
+    /// Verbatim reply screens of the real CLIs (docs/agent-clis.md, inline rendering).
+    func testRepliesOnTheRealCLIsScreens() throws {
+        let claude = """
+             ▐▛███▛█   Claude Code v2.1.332
+            ▝▜██████▀  Opus 5.5 · API Usage Billing
+             ▝▝   ▝▝   /tmp/a13/cc5w
+
+
+            ❯ say hi
+
+            ● PONG-42 from fake
+
+            ✻ Worked for 0s · done 9:44 PM
+
+            ────────────────────────────────────────
+            ❯
+            ────────────────────────────────────────
+              ⏵⏵ auto mode on (shift+tab to cycle)
+            """
+        XCTAssertEqual(try ReplyExtractor(profile: .builtIn(for: .claude)).reply(before: "", after: claude, message: "say hi"), "PONG-42 from fake")
+        let codex = """
+
+              >_ OpenAI Codex (v0.163.0)
+                 /tmp/a13/cx2w
+
+
+            › say hi
+
+
+            • PONG-42 from fake
+
+              Worked for 6s • 22:03
+
+            › Ask Codex to do anything
+
+              fake-model default · /tmp/a13/cx2w
+              ← for agents · ? for shortcuts                                  ⚠ 2 warnings · f2 to view
+            """
+        XCTAssertEqual(try ReplyExtractor(profile: .builtIn(for: .codex)).reply(before: "", after: codex, message: "say hi"), "PONG-42 from fake")
+    }
+
     func testTypingUsesBracketedPasteOrSpaces() {
         XCTAssertEqual(ConversationProfile.builtIn(for: .claude).typing("a\nb"), Array("\u{1B}[200~a\nb\u{1B}[201~".utf8))
         XCTAssertEqual(ConversationProfile.builtIn(for: .custom).typing("a\nb"), Array("a b".utf8))
