@@ -151,15 +151,14 @@ extension JSON: Codable {
         }
     }
 
-    /// Converts any Encodable value into a JSON value.
+    /// Converts any Encodable value into a JSON value (``JSONValueEncoder``: no text in between).
     public init<T: Encodable>(encoding value: T) throws {
-        let data = try JSONEncoder().encode(value)
-        self = try JSON.parse(data)
+        self = try JSONValueEncoder().encode(value)
     }
 
-    /// Decodes a Decodable value from this JSON value.
+    /// Decodes a Decodable value from this JSON value (``JSONValueDecoder``: no text in between).
     public func decode<T: Decodable>(_ type: T.Type) throws -> T {
-        try JSONDecoder().decode(T.self, from: data())
+        try JSONValueDecoder().decode(T.self, from: self)
     }
 }
 
