@@ -71,7 +71,7 @@ extension SessionReconciler {
         }
         let desired = CredentialsSecret.build(session: s, effective: e, mcpAPIKey: mcpKey, token: CredentialsSecret.newToken())
         do {
-            let created = SecretView(try await d.client.create(desired))
+            let created = try await d.client.create(desired, returning: SecretView.self)
             d.secrets.wrote(created)
             return .ready(created)
         } catch let err where err.isAlreadyExists {
@@ -127,7 +127,7 @@ extension SessionReconciler {
         var existing = d.pods.get(key)
         if existing == nil {
             do {
-                let created = PodView(try await d.client.create(desired))
+                let created = try await d.client.create(desired, returning: PodView.self)
                 d.pods.wrote(created)
                 d.events.record(ref(s), type: .normal, reason: "PodCreated", message: "created pod \(created.name)")
                 return PodOutcome(pod: created)
