@@ -21,7 +21,7 @@ raw_count=${RAW:-10000}
 bash scripts/setup.sh >/dev/null
 export PATH="/opt/swift/usr/bin:$PATH"
 scratch=${SCRATCH:-.build-rel}
-for p in kube-emulator agent-operator operator-bench; do
+for p in kube-emulator agent-operator operator-bench json-bench; do
   swift build -c release --scratch-path "$scratch" --product "$p" >/dev/null
 done
 bin=$(swift build -c release --scratch-path "$scratch" --show-bin-path)
