@@ -60,6 +60,8 @@ let package = Package(
 
         .executableTarget(name: "operator-bench", dependencies: ["CurlHTTP", "KubeClient", "RuntimeCore"],
                           path: "bench/operator/OperatorBench", swiftSettings: strict),
+        .executableTarget(name: "json-bench", dependencies: ["KubeClient", "RuntimeCore"],
+                          path: "bench/json/JSONBench", swiftSettings: strict),
         .executableTarget(name: "registry-bench", dependencies: ["CurlHTTP", "Registry", "RuntimeCore"],
                           path: "bench/registry/RegistryBench", swiftSettings: strict),
 

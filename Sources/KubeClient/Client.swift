@@ -190,15 +190,23 @@ public final class KubeClient: Sendable {
     // MARK: Encoding and decoding
 
     /// Decodes a response body, turning decoding failures into one-line errors, and records the fields
-    /// typed models do not represent (``UnknownFields``).
+    /// typed models do not represent (``UnknownFields``). The body is parsed once (RuntimeCore's parser);
+    /// the typed decode and the unknown fields both read that tree.
     func decode<T: Decodable>(_ type: T.Type, from data: Data) throws(KubeError) -> T {
+        let raw: JSON
+        do { raw = try JSON.parse(data) } catch { throw .decoding("cannot decode \(T.self): \(error)") }
+        return try decode(T.self, fromParsed: raw)
+    }
+
+    /// ``decode(_:from:)`` for a body already parsed.
+    func decode<T: Decodable>(_ type: T.Type, fromParsed raw: JSON) throws(KubeError) -> T {
         let value: T
-        do { value = try JSONDecoder().decode(T.self, from: data) } catch let e as DecodingError {
+        do { value = try JSONValueDecoder().decode(T.self, from: raw) } catch let e as DecodingError {
             throw .decoding("cannot decode \(T.self): \(Self.describe(e))")
         } catch {
             throw .decoding("cannot decode \(T.self): \(error)")
         }
-        return UnknownFieldsCodec.attachIfWanted(value, data: data)
+        return UnknownFieldsCodec.attachIfWanted(value, raw: raw)
     }
 
     /// Encodes an object as JSON, filling in `apiVersion` and `kind` from the resource when missing,

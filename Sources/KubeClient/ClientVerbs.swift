@@ -54,6 +54,16 @@ extension KubeClient {
         return try parseJSON(resp.body)
     }
 
+    /// Creates an object given as JSON and decodes the answer as `V` (a view): the dynamic form of
+    /// ``create(_:namespace:options:returning:)``, for bodies built as JSON (the operator's pods).
+    public func create<V: Decodable>(_ r: DynamicResource, _ object: JSON, namespace: String? = nil, options: WriteOptions = WriteOptions(),
+                                     returning: V.Type) async throws(KubeError) -> V {
+        let body = try encodeObject(object, resource: r)
+        let path = r.path(namespace: ns(r, namespace ?? object["metadata"]["namespace"].stringValue))
+        let resp = try await send(.init(method: "POST", path: path, query: options.queryItems, body: body, contentType: "application/json"))
+        return try decode(V.self, from: resp.body)
+    }
+
     /// Replaces an object (PUT). Its `metadata.resourceVersion` makes the write conditional: a stale
     /// version fails with 409 Conflict.
     public func update(_ r: DynamicResource, _ object: JSON, namespace: String? = nil, options: WriteOptions = WriteOptions()) async throws(KubeError) -> JSON {
@@ -196,6 +206,18 @@ extension KubeClient {
         let path = r.path(namespace: ns(r, namespace ?? object.metadata.namespace))
         let resp = try await send(.init(method: "POST", path: path, query: options.queryItems, body: body, contentType: "application/json"))
         return try decode(T.self, from: resp.body)
+    }
+
+    /// Creates an object and decodes the server's answer as `V`, a partial view of it (a cache's view, or
+    /// `TypeMeta` when the answer is not needed). For callers that never send the answer back: no unknown
+    /// fields are recorded, and nothing of the object is decoded that `V` does not hold.
+    public func create<T: Resource, V: Decodable>(_ object: T, namespace: String? = nil, options: WriteOptions = WriteOptions(),
+                                                  returning: V.Type) async throws(KubeError) -> V {
+        let r = T.resource
+        let body = try encodeObject(object, resource: r)
+        let path = r.path(namespace: ns(r, namespace ?? object.metadata.namespace))
+        let resp = try await send(.init(method: "POST", path: path, query: options.queryItems, body: body, contentType: "application/json"))
+        return try decode(V.self, from: resp.body)
     }
 
     /// Replaces an object (PUT), conditional on its `metadata.resourceVersion` (409 Conflict when stale).

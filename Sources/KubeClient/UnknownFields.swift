@@ -156,13 +156,14 @@ enum UnknownFieldsCodec {
         return (p as? T) ?? value
     }
 
-    /// ``attach(_:raw:)`` for a decoded response body, parsing the body only when the type needs it.
-    static func attachIfWanted<T>(_ value: T, data: Data) -> T {
+    /// ``attach(_:raw:)`` for a decoded response body (`raw` is the body as parsed for the decode: no
+    /// second parse); values and lists of types that do not keep unknown fields pass through untouched.
+    static func attachIfWanted<T>(_ value: T, raw: JSON) -> T {
         if let list = value as? any UnknownFieldsList {
-            guard type(of: list).itemsPreserveUnknownFields, let raw = try? JSON.parse(data) else { return value }
+            guard type(of: list).itemsPreserveUnknownFields else { return value }
             return (list.attachingUnknownFields(raw: raw) as? T) ?? value
         }
-        guard value is any PreservesUnknownFields, let raw = try? JSON.parse(data) else { return value }
+        guard value is any PreservesUnknownFields else { return value }
         return attach(value, raw: raw)
     }
 

@@ -39,8 +39,10 @@ extension WatchEvent {
     /// Decodes one `{"type": ..., "object": ...}` frame.
     public static func decode(_ frame: Data) throws(KubeError) -> WatchEvent<T> where T: Decodable {
         do {
-            let event = try JSONDecoder().decode(WatchEnvelope<T>.self, from: frame).event
-            guard T.self is any PreservesUnknownFields.Type, let raw = try? JSON.parse(frame) else { return event }
+            // One parse: the envelope's decode and the unknown fields read the same tree.
+            let raw = try JSON.parse(frame)
+            let event = try JSONValueDecoder().decode(WatchEnvelope<T>.self, from: raw).event
+            guard T.self is any PreservesUnknownFields.Type else { return event }
             switch event {
             case .added(let o): return .added(UnknownFieldsCodec.attach(o, raw: raw["object"]))
             case .modified(let o): return .modified(UnknownFieldsCodec.attach(o, raw: raw["object"]))

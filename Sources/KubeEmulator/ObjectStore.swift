@@ -184,11 +184,12 @@ public final class APIStore: @unchecked Sendable {
         stored.metadata["resourceVersion"] = .string(String(currentRV))
         let s = resource.storageKey
         if storageInfos[s] == nil { storageInfos[s] = resource.at(version: resource.storageVersion) }
-        var t = table(s)
-        t.objects[k] = stored
         let entry = HistoryEntry(rv: currentRV, type: previous == nil ? .added : .modified, object: stored, previous: previous)
-        t.history.append(entry)
-        tables[s] = t
+        // Mutated in place through the dictionary's subscript: a `var t = tables[s]` copy would share the
+        // table's storage, and the write would then copy every object of the resource (O(objects) per write).
+        if tables[s] == nil { tables[s] = table(s) }
+        tables[s]!.objects[k] = stored
+        tables[s]!.history.append(entry)
         uidIndex[stored.uid] = (s, k)
         notify(s, entry)
         return stored
@@ -197,12 +198,12 @@ public final class APIStore: @unchecked Sendable {
     /// Removes an object: DELETED event carrying the deletion's resourceVersion, side tables cleaned.
     @discardableResult
     func remove(_ s: StorageKey, _ k: ObjectKey) -> JSON? {
-        guard var t = tables[s], var last = t.objects.removeValue(forKey: k) else { return nil }
+        // In place, as in commit: no copy of the table.
+        guard tables[s] != nil, var last = tables[s]!.objects.removeValue(forKey: k) else { return nil }
         currentRV += 1
         last.metadata["resourceVersion"] = .string(String(currentRV))
         let entry = HistoryEntry(rv: currentRV, type: .deleted, object: last, previous: nil)
-        t.history.append(entry)
-        tables[s] = t
+        tables[s]!.history.append(entry)
         uidIndex.removeValue(forKey: last.uid)
         managedFields.removeValue(forKey: last.uid)
         notify(s, entry)

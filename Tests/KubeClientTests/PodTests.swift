@@ -5,7 +5,9 @@ import XCTest
 @testable import KubeClient
 
 final class PodTests: XCTestCase {
-    let podJSON = """
+    var podJSON: String { Self.podJSON }
+    /// A server-shaped pod with most modelled fields set (also used by ValueCodersTests).
+    static let podJSON = """
         {"apiVersion": "v1", "kind": "Pod",
          "metadata": {"name": "fix-login-bug", "namespace": "team-a", "labels": {"parallax.ai/session": "fix-login-bug"}},
          "spec": {

@@ -141,4 +141,15 @@ final class PodBuilderTests: XCTestCase {
         changedStatus.status = PodStatus(phase: "Running")
         XCTAssertTrue(PodBuilder.matches(changedStatus, a), "status does not matter")
     }
+
+    /// The create body is the typed pod's JSON, and its hash is the one ``PodBuilder/specHash`` gives.
+    func testDesiredBodyIsTheEncodedPodWithTheSameHash() throws {
+        let s = session()
+        let desired = PodBuilder.desired(session: s, effective: effective(s), settings: settings, credentialsUID: "secret-1")
+        XCTAssertEqual(desired.body, try JSON(encoding: desired.pod))
+        XCTAssertEqual(try JSON.parse(JSONEncoder().encode(desired.pod)), desired.body)
+        XCTAssertEqual(desired.pod.metadata.annotations?[SessionLabels.podSpecHash],
+                       PodBuilder.specHash(desired.pod.spec!, labels: desired.pod.metadata.labels ?? [:], credentialsUID: "secret-1"))
+        XCTAssertEqual(desired.pod, PodBuilder.build(session: s, effective: effective(s), settings: settings, credentialsUID: "secret-1"))
+    }
 }

@@ -189,7 +189,7 @@ public final class EventRecorder: Sendable {
                           reportingComponent: component, reportingInstance: instance)
         event.action = "Reconcile"
         do {
-            _ = try await client.create(event)
+            _ = try await client.create(event, returning: TypeMeta.self)
         } catch let e where e.isAlreadyExists {
             return
         } catch {

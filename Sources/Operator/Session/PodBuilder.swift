@@ -49,11 +49,27 @@ public enum PodBuilder {
     /// The name of the claim the operator creates for `workspace.size`.
     public static func workspaceClaimName(for session: String) -> String { session + "-workspace" }
 
+    /// The desired pod and the body its create sends, from one encoding of the spec: the spec hash and
+    /// the body are both made from the same `JSON` (the reconciler builds this on every pass, and the
+    /// encoding is most of what building a pod costs).
+    public struct Desired: Sendable {
+        /// The typed pod (with its spec-hash annotation), for comparisons.
+        public var pod: Pod
+        /// `pod` as the JSON a create sends.
+        public var body: JSON
+    }
+
     /// The desired pod, with its spec hash annotation. `credentialsUID` (the uid of the session's Secret)
     /// is part of the hash: a Secret deleted and recreated holds a new supervisor token, which only a new
     /// pod picks up (environment variables are resolved when the container starts).
     public static func build(session: AgentSession, effective s: EffectiveSession, settings: Settings,
                              credentialsUID: String = "") -> Pod {
+        desired(session: session, effective: s, settings: settings, credentialsUID: credentialsUID).pod
+    }
+
+    /// ``build(session:effective:settings:credentialsUID:)`` with the create body.
+    public static func desired(session: AgentSession, effective s: EffectiveSession, settings: Settings,
+                               credentialsUID: String = "") -> Desired {
         let secret = CredentialsSecret.name(for: s.name)
         let hardened = SecurityContext(runAsNonRoot: true, allowPrivilegeEscalation: false, privileged: false,
                                        readOnlyRootFilesystem: settings.pod.readOnlyRootFilesystem ? true : nil,
@@ -130,19 +146,28 @@ public enum PodBuilder {
         spec.hostname = nil
 
         let labels = SessionLabels.labels(for: s)
-        let hash = specHash(spec, labels: labels, credentialsUID: credentialsUID)
-        return Pod(metadata: ObjectMeta(name: s.name, namespace: s.namespace, labels: labels,
-                                        annotations: [SessionLabels.podSpecHash: hash, SessionLabels.agentId: s.agentId],
-                                        ownerReferences: [SessionLabels.ownerReference(to: session)]),
-                   spec: spec)
+        let specJSON = (try? JSON(encoding: spec)) ?? .null
+        let hash = specHash(encodedSpec: specJSON, labels: labels, credentialsUID: credentialsUID)
+        let pod = Pod(metadata: ObjectMeta(name: s.name, namespace: s.namespace, labels: labels,
+                                           annotations: [SessionLabels.podSpecHash: hash, SessionLabels.agentId: s.agentId],
+                                           ownerReferences: [SessionLabels.ownerReference(to: session)]),
+                      spec: spec)
+        let body: JSON = ["apiVersion": .string(Pod.apiVersion), "kind": .string(Pod.kind),
+                          "metadata": (try? JSON(encoding: pod.metadata)) ?? .null, "spec": specJSON]
+        return Desired(pod: pod, body: body)
     }
 
     /// A fingerprint of everything the operator decides about a pod: its spec and labels (as canonical,
     /// key-sorted JSON) and the credentials it reads, 16 hex digits.
     public static func specHash(_ spec: PodSpec, labels: [String: String], credentialsUID: String = "") -> String {
-        var json: JSON = ["spec": (try? JSON(encoding: spec)) ?? .null, "labels": (try? JSON(encoding: labels)) ?? .null]
+        specHash(encodedSpec: (try? JSON(encoding: spec)) ?? .null, labels: labels, credentialsUID: credentialsUID)
+    }
+
+    /// ``specHash(_:labels:credentialsUID:)`` of a spec already encoded (the create body's).
+    static func specHash(encodedSpec: JSON, labels: [String: String], credentialsUID: String) -> String {
+        var json: JSON = ["spec": encodedSpec, "labels": .object(labels.mapValues(JSON.string))]
         if !credentialsUID.isEmpty { json["credentials"] = .string(credentialsUID) }
-        let h = fnv1a64(Data(json.serialized().utf8))
+        let h = fnv1a64(Data(json.utf8Bytes()))
         let hex = String(h, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
     }

@@ -71,7 +71,7 @@ extension SessionReconciler {
         }
         let desired = CredentialsSecret.build(session: s, effective: e, mcpAPIKey: mcpKey, token: CredentialsSecret.newToken())
         do {
-            let created = SecretView(try await d.client.create(desired))
+            let created = try await d.client.create(desired, returning: SecretView.self)
             d.secrets.wrote(created)
             return .ready(created)
         } catch let err where err.isAlreadyExists {
@@ -122,12 +122,13 @@ extension SessionReconciler {
     /// Creates the pod when absent; deletes it (to be recreated on a later pass) when it drifted from
     /// the desired pod or failed, failures with backoff.
     func ensurePod(_ s: AgentSession, _ e: EffectiveSession, credentials: SecretView) async throws(ReconcileError) -> PodOutcome {
-        let desired = PodBuilder.build(session: s, effective: e, settings: d.podSettings, credentialsUID: credentials.metadata.uid ?? "")
+        let built = PodBuilder.desired(session: s, effective: e, settings: d.podSettings, credentialsUID: credentials.metadata.uid ?? "")
+        let desired = built.pod
         let key = s.key
         var existing = d.pods.get(key)
         if existing == nil {
             do {
-                let created = PodView(try await d.client.create(desired))
+                let created = try await d.client.create(Pod.resource, built.body, namespace: e.namespace, returning: PodView.self)
                 d.pods.wrote(created)
                 d.events.record(ref(s), type: .normal, reason: "PodCreated", message: "created pod \(created.name)")
                 return PodOutcome(pod: created)
