@@ -46,6 +46,7 @@ public struct LoginDetector: Sendable {
         let ready: [Regex<AnyRegexOutput>]
         let url: Regex<AnyRegexOutput>
         let code: Regex<AnyRegexOutput>
+        let authHosts: [String]
     }
 
     private let patterns: Patterns
@@ -79,7 +80,7 @@ public struct LoginDetector: Sendable {
         var ready: [Regex<AnyRegexOutput>] = []
         for p in LoginPatterns.ready(for: agentType) + readyPatterns { ready.append(try compile(p)) }
         patterns = Patterns(login: login, ready: ready, url: try compile(LoginPatterns.url),
-                            code: try compile(LoginPatterns.code, ignoreCase: false))
+                            code: try compile(LoginPatterns.code, ignoreCase: false), authHosts: LoginPatterns.authHosts(for: agentType))
     }
 
     /// Whether any login pattern is configured.
@@ -184,11 +185,25 @@ public struct LoginDetector: Sendable {
         return nil
     }
 
-    /// The first URL at or after `location`, else the last one before it.
+    /// The login URL: one on the CLI's auth hosts anywhere (the first at or after `location`, else the last
+    /// before it), else the first other URL on the prompt itself (from the matched line to
+    /// ``LoginPatterns/promptLines`` rows after it) that is not documentation.
     func extractURL(_ text: String, after location: String.Index) -> String? {
-        let matches = text.matches(of: patterns.url).map(\.range)
-        guard let r = matches.first(where: { $0.lowerBound >= location }) ?? matches.last else { return nil }
-        return String(text[r]).trimming(while: { ".,;:)]}".contains($0) })
+        let lineStart = text[..<location].lastIndex(of: "\n").map { text.index(after: $0) } ?? text.startIndex
+        let urls = text.matches(of: patterns.url).map { m in
+            (range: m.range, url: String(text[m.range]).trimming(while: { ".,;:)]}".contains($0) }))
+        }
+        func onAuthHost(_ u: String) -> Bool {
+            guard let host = LoginPatterns.host(of: u) else { return false }
+            return patterns.authHosts.contains { host == $0 || host.hasSuffix("." + $0) }
+        }
+        let auth = urls.filter { onAuthHost($0.url) }
+        if let hit = auth.first(where: { $0.range.lowerBound >= location }) ?? auth.last { return hit.url }
+        return urls.first { candidate in
+            guard candidate.range.lowerBound >= lineStart, !LoginPatterns.isDocumentation(candidate.url) else { return false }
+            let rows = text[lineStart..<candidate.range.lowerBound].reduce(0) { $1 == "\n" ? $0 + 1 : $0 }
+            return rows <= LoginPatterns.promptLines
+        }?.url
     }
 
     /// The first one-time code outside URLs, preferring one at or after `location`.

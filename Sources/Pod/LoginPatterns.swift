@@ -92,6 +92,42 @@ public enum LoginPatterns {
 
     /// URLs shown on a login screen.
     static let url = #"https?://[^\s"'<>\x{2500}-\x{257F}]+"#
+
+    /// Hosts where each CLI signs people in (the URLs its login screens show). A URL on one of these is a
+    /// login URL wherever it appears; any other counts only on the login prompt itself (within
+    /// ``promptLines`` rows after the matched line) and never when it is documentation.
+    public static func authHosts(for type: AgentType) -> [String] {
+        switch type {
+        case .claude: return ["claude.ai", "console.anthropic.com", "platform.claude.com"]
+        case .codex: return ["auth.openai.com", "chatgpt.com"]
+        case .gemini: return ["accounts.google.com"]
+        case .aider: return ["openrouter.ai"]
+        case .custom: return []
+        }
+    }
+
+    /// Rows after the matched login line that still belong to the prompt.
+    static let promptLines = 8
+
+    /// Whether a URL is documentation (a `docs.` host or a `/docs` path): shown next to login prompts as
+    /// help, never where to sign in (Claude Code's screen links its permission-modes docs).
+    static func isDocumentation(_ url: String) -> Bool {
+        guard let (host, path) = parts(of: url) else { return false }
+        return host.hasPrefix("docs.") || path.hasPrefix("/docs") || path.lowercased().contains("/docs/")
+    }
+
+    /// The host of an http(s) URL, lower-cased, without port.
+    static func host(of url: String) -> String? { parts(of: url)?.host }
+
+    private static func parts(of url: String) -> (host: String, path: Substring)? {
+        guard let scheme = url.firstRange(of: "://") else { return nil }
+        let rest = url[scheme.upperBound...]
+        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        let hostPort = authority.split(separator: "@").last ?? authority
+        guard let host = hostPort.split(separator: ":").first else { return nil }
+        return (host.lowercased(), rest.dropFirst(authority.count))
+    }
+
     /// One-time codes: two groups of 4-5 capitals or digits joined by a dash (device-code flows: Codex,
     /// GitHub-style), with at least one letter so dates and numbers do not count.
     static let code = #"\b(?=[A-Z0-9-]*[A-Z])[A-Z0-9]{4,5}-[A-Z0-9]{4,5}\b"#

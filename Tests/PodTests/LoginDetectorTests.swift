@@ -35,6 +35,28 @@ final class LoginDetectorTests: XCTestCase {
         XCTAssertEqual(info.detectedAt, at(1))
     }
 
+    /// Claude Code's "Not logged in" screen also links its docs; a documentation link is never the login URL,
+    /// while a URL on the CLI's auth host is, wherever it is on the screen.
+    func testDocumentationLinksAreNotLoginURLs() throws {
+        var d = try LoginDetector(agentType: .claude)
+        let screen = """
+            ❯ say hi
+              ⎿  Not logged in · Please run /login
+
+              Permission modes: https://code.claude.com/docs/en/permission-modes
+            """
+        guard case .loginRequired(let info) = evaluate(&d, screen, at: 1) else { return XCTFail("no login detected") }
+        XCTAssertNil(info.url)
+        var withAuth = try LoginDetector(agentType: .claude)
+        let oauth = "Docs: https://docs.anthropic.com/en/login\nBrowser didn't open? Use the url below to sign in\n"
+            + "https://claude.ai/oauth/authorize?code=true&client_id=abc\nPaste code here if prompted >"
+        guard case .loginRequired(let auth) = evaluate(&withAuth, oauth, at: 1) else { return XCTFail("no login detected") }
+        XCTAssertEqual(auth.url, "https://claude.ai/oauth/authorize?code=true&client_id=abc")
+        XCTAssertTrue(LoginPatterns.isDocumentation("https://code.claude.com/docs/en/permission-modes"))
+        XCTAssertFalse(LoginPatterns.isDocumentation("https://openrouter.ai/auth?x=1"))
+        XCTAssertEqual(LoginPatterns.host(of: "https://user@Auth.OpenAI.com:443/codex"), "auth.openai.com")
+    }
+
     func testBuiltInPatternsPerAgentType() throws {
         let cases: [(AgentType, String)] = [
             (.gemini, "│ How would you like to authenticate for this project? │\n│ ● 1. Login with Google │"),
