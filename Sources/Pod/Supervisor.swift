@@ -126,7 +126,7 @@ public final class Supervisor: Sendable {
     }
 
     private func lifecycle() async {
-        writeMCPConfigIfNeeded()
+        prepareFirstStart()
         var backoff = configuration.backoff
         var firstRun = true
         while !board.withLock({ $0.stopRequested }) {
@@ -220,9 +220,21 @@ public final class Supervisor: Sendable {
         _ = await process.exit.value
     }
 
-    private func writeMCPConfigIfNeeded() {
-        guard configuration.agentType == .claude, let url = configuration.mcpServerURL, !url.isEmpty else { return }
+    /// Claude Code only: its first-run answers (``FirstRun``) and `.mcp.json`.
+    private func prepareFirstStart() {
+        guard configuration.agentType == .claude else { return }
         let workdir = configuration.command.workdir ?? FileManager.default.currentDirectoryPath
+        let env = configuration.command.environment
+        if configuration.seedFirstRun, let home = env["HOME"], !home.isEmpty {
+            do {
+                if try FirstRun.seedClaude(home: home, workdir: workdir, apiKey: env["ANTHROPIC_API_KEY"]) {
+                    logger.info("wrote ~/.claude.json (onboarding done, workdir trusted)", ["home": .string(home)])
+                }
+            } catch {
+                logger.error("cannot write ~/.claude.json", ["error": .string(error.description)])
+            }
+        }
+        guard let url = configuration.mcpServerURL, !url.isEmpty else { return }
         do {
             if try MCPConfig.writeIfAbsent(workdir: workdir, serverURL: url) {
                 logger.info("wrote .mcp.json", ["workdir": .string(workdir)])

@@ -31,6 +31,9 @@ public struct SupervisorConfiguration: Sendable {
     public var logLevel: LogLevel?
     /// How to type messages, spot a busy screen and read replies; nil for the agent type's built-in profile.
     public var conversationProfile: ConversationProfile?
+    /// Write the CLI's first-run answers (``FirstRun``: Claude Code's `~/.claude.json`) before the first start
+    /// unless they exist; `--no-first-run-answers` turns it off.
+    public var seedFirstRun = true
     /// Reaper mode: `.allChildren` in the real program (PID 1 / subreaper), `.registeredOnly` in tests.
     public var reaperMode: ChildReaper.Mode = .registeredOnly
 

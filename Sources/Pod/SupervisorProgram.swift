@@ -36,6 +36,7 @@ public enum SupervisorProgram {
             .value("max-body-bytes", "N", help: "largest accepted request body", default: "1048576"),
             .value("token-file", "PATH", help: "file holding the bearer token (instead of $SUPERVISOR_TOKEN)"),
             .bool("insecure-no-auth", help: "serve without a bearer token (local experiments only)"),
+            .bool("no-first-run-answers", help: "do not write the CLI's first-run answers (claude: ~/.claude.json) before it starts"),
             .bool("exit-with-agent", help: "exit with the agent's exit code once it ends and is not restarted"),
             .value("ready-timeout", "DURATION", help: "longest 'starting' phase without a ready screen", default: "60s"),
             .value("backoff-initial", "DURATION", help: "first restart delay", default: "1s"),
@@ -108,6 +109,7 @@ public enum SupervisorProgram {
         config.output.logFileMaxBytes = try positive("log-file-max-bytes")
         config.output.logFileKeep = try flags.int("log-file-keep") ?? 3
         config.mcpServerURL = environment["MCP_SERVER_URL"]
+        config.seedFirstRun = !flags.bool("no-first-run-answers")
         config.reaperMode = .allChildren
 
         var token = environment["SUPERVISOR_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }

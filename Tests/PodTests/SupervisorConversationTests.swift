@@ -8,11 +8,33 @@ import XCTest
 /// `POST /message`, `GET /messages`, `POST /interrupt` and the turn events on `/events`, end to end through
 /// the supervisor's HTTP API, with a full-screen chat CLI shaped like Claude Code's (Fixtures/fake_chat_cli.py).
 final class SupervisorConversationTests: XCTestCase {
-    func chat(_ args: [String] = []) throws -> SupervisorHarness {
-        try SupervisorHarness(["python3", Fixtures.path("fake_chat_cli.py")] + args) { c in
+    func chat(_ args: [String] = [], home: String? = nil) throws -> SupervisorHarness {
+        let home = try home ?? Fixtures.temporaryDirectory()
+        return try SupervisorHarness(["python3", Fixtures.path("fake_chat_cli.py")] + args) { c in
             c.agentType = .claude
             c.command.environment["AGENT_ID"] = "team-a.chat"
+            c.command.environment["HOME"] = home
+            c.command.environment["ANTHROPIC_API_KEY"] = "sk-ant-test-0123456789abcdefghijKLMNOPQRST"
         }
+    }
+
+    /// Claude Code's first-run answers are written before its first start, and never over the user's own.
+    func testClaudesFirstRunAnswersAreSeededOnce() async throws {
+        let home = try Fixtures.temporaryDirectory()
+        let h = try chat(home: home)
+        defer { Task { await h.shutdown() } }
+        await eventually("running") { (try? await h.state()) == "running" }
+        let path = home + "/.claude.json"
+        let state = try JSON.parse(try Data(contentsOf: URL(fileURLWithPath: path)))
+        XCTAssertEqual(state["hasCompletedOnboarding"], true)
+        XCTAssertEqual(state["projects"][String(NSTemporaryDirectory().dropLast())]["hasTrustDialogAccepted"], true, "\(state)")
+        XCTAssertEqual(state["customApiKeyResponses"]["approved"][0], "abcdefghijKLMNOPQRST", "the last 20 characters, as the CLI stores them")
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        XCTAssertEqual(mode, 0o600)
+        try "{\"mine\": true}".write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertFalse(try FirstRun.seedClaude(home: home, workdir: "/w", apiKey: nil))
+        XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "{\"mine\": true}")
+        XCTAssertNil(FirstRun.claudeState(workdir: "/w", apiKey: nil)["customApiKeyResponses"].objectValue)
     }
 
     /// The `/events` stream as text, collected in the background.

@@ -38,7 +38,8 @@ extension LocalBackend {
             "--agent-type", request.agentType, "--listen", "127.0.0.1:0", "--workdir", workdir,
             "--restart-policy", request.restartPolicy.isEmpty ? "OnFailure" : request.restartPolicy,
             "--token-file", layout.tokenFile(name), "--grace-period", "\(options.gracePeriod.milliseconds)ms",
-            "--log-format", "json", "--log-level", "info", "--",
+            // HOME is the user's own in local mode: the CLI's first-run answers there are the user's to give.
+            "--no-first-run-answers", "--log-format", "json", "--log-level", "info", "--",
         ] + command
         let env = environment(for: request, name: name, namespace: namespace)
         let startedAt = Date()
