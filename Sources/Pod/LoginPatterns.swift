@@ -82,10 +82,12 @@ public enum LoginPatterns {
     /// Ready patterns for an agent type.
     public static func ready(for type: AgentType) -> [String] {
         switch type {
-        case .codex: return [#"To get started, describe a task"#, #"\d+% context left"#]
+        // The current CLIs' ready screens (docs/agent-clis.md: Claude Code 2.1.332, Codex 0.163.0, Aider
+        // 0.86.2) next to the older ones' markers, which still hold for earlier versions.
+        case .codex: return [#"Ask Codex to do anything"#, #"\? for shortcuts"#, #"To get started, describe a task"#, #"\d+% context left"#]
         case .gemini: return [#"Type your message"#]
-        case .aider: return [#"^Main model:"#]
-        case .claude: return [#"\? for shortcuts"#]
+        case .aider: return [#"^Main model:"#, #"^Model: \S"#]
+        case .claude: return [#"\(shift\+tab to cycle\)"#, #"^\s*❯\s*$"#, #"\? for shortcuts"#]
         case .custom: return []
         }
     }
