@@ -47,6 +47,8 @@ final class OperatorBadInputTests: XCTestCase {
         try await c.kubectl.apply(session("absurd", spec: "  resources: {requests: {cpu: \"100000\"}}"))
         try await c.kubectl.apply(session("no-key", spec: "  mcp: {keySecretRef: {name: does-not-exist}}"))
         try await c.kubectl.apply(session(String(repeating: "m", count: 245)))
+        try await c.kubectl.apply(session("quota-1"))
+        try await c.kubectl.apply(session("quota-2"))
         // What POST /spawn refuses, admission refuses too (one rule for both doors): 5,000 variables (created,
         // since kubectl apply's last-applied annotation could not hold them), a loader variable, a bad image.
         let manyEnv = "  env:\n" + (0..<5000).map { "  - {name: V\($0), value: \"\(String(repeating: "v", count: 90))\"}" }.joined(separator: "\n")
@@ -54,8 +56,6 @@ final class OperatorBadInputTests: XCTestCase {
         XCTAssertEqual(created.status, 0, created.stderr)
         try await c.kubectl.apply(session("preload", spec: "  env: [{name: LD_PRELOAD, value: /tmp/evil.so}]"))
         try await c.kubectl.apply(session("bad-image", spec: "  image: \"a;rm -rf /\""))
-        try await c.kubectl.apply(session("quota-1"))
-        try await c.kubectl.apply(session("quota-2"))
 
         func expect(_ name: String, _ condition: String, _ reason: String, _ message: String, event: String) async throws {
             let s = try await c.waitFor(name, timeout: .seconds(20), "\(condition)=\(reason)") {
