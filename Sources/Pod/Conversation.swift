@@ -35,6 +35,8 @@ public struct TurnEvent: Sendable, Equatable {
     public var turnId: Int
     /// Extra fields: `messageId`, `text`, `reply`, `reason`.
     public var fields: [String: JSON]
+    /// For an event that ends its turn: how long the turn took (for the metrics, not published).
+    public var duration: TimeInterval?
 }
 
 /// The conversation state machine: messages, the turn in progress, activity from screen changes.
@@ -117,41 +119,40 @@ public struct Conversation: Sendable {
         var events: [TurnEvent] = []
         if changed && now > t.startedAt { t.changed = true }
         if busyOnScreen { t.sawBusy = true }
-        if changed {
-            let sofar = extractor.reply(before: t.before, after: screen, message: t.message)
-            if sofar.count > t.emitted.count, sofar.hasPrefix(t.emitted) {
-                events.append(TurnEvent(name: "item.delta", turnId: t.id, fields: ["text": .string(String(sofar.dropFirst(t.emitted.count)))]))
-                t.emitted = sofar
-            }
-        }
         let age = now.timeIntervalSince(t.startedAt)
-        let reply = t.changed && activity(now: now) == .stable ? extractor.reply(before: t.before, after: screen, message: t.message) : nil
-        if let reply, !reply.isEmpty || t.sawBusy || age >= emptyReplyGrace {
+        let stable = t.changed && activity(now: now) == .stable
+        // The reply so far: new text goes out as a delta; once stable, it completes the turn.
+        if changed || stable {
+            let reply = extractor.reply(before: t.before, after: screen, message: t.message)
             if reply.count > t.emitted.count, reply.hasPrefix(t.emitted) {
                 events.append(TurnEvent(name: "item.delta", turnId: t.id, fields: ["text": .string(String(reply.dropFirst(t.emitted.count)))]))
+                t.emitted = reply
             }
-            let m = append(.agent, reply, now)
-            events.append(TurnEvent(name: "turn.completed", turnId: t.id, fields: ["reply": .string(reply), "messageId": .int(Int64(m.id))]))
-            turn = nil
-            return events
+            if stable, !reply.isEmpty || t.sawBusy || age >= emptyReplyGrace {
+                let m = append(.agent, reply, now)
+                events.append(TurnEvent(name: "turn.completed", turnId: t.id, fields: ["reply": .string(reply), "messageId": .int(Int64(m.id))],
+                                        duration: age))
+                turn = nil
+                return events
+            }
         }
         if !t.changed && age >= reactionTimeout {
             turn = nil
-            return events + [fail(t.id, "the agent's screen did not change within \(Int(reactionTimeout)) s of the message")]
+            return events + [fail(t, "the agent's screen did not change within \(Int(reactionTimeout)) s of the message", now: now)]
         }
         if age >= turnTimeout {
             turn = nil
-            return events + [fail(t.id, "the turn did not finish within \(Int(turnTimeout)) s")]
+            return events + [fail(t, "the turn did not finish within \(Int(turnTimeout)) s", now: now)]
         }
         turn = t
         return events
     }
 
     /// Ends the turn in progress because the agent stopped being reachable (exited, asks for a login).
-    public mutating func abort(_ reason: String) -> TurnEvent? {
+    public mutating func abort(_ reason: String, now: Date) -> TurnEvent? {
         guard let t = turn else { return nil }
         turn = nil
-        return fail(t.id, reason)
+        return fail(t, reason, now: now)
     }
 
     /// Ends the turn in progress after an interrupt; what the screen shows of the reply is kept.
@@ -161,7 +162,7 @@ public struct Conversation: Sendable {
         let partial = extractor.reply(before: t.before, after: screen, message: t.message)
         var fields: [String: JSON] = ["reply": .string(partial)]
         if !partial.isEmpty { fields["messageId"] = .int(Int64(append(.agent, partial, now).id)) }
-        return TurnEvent(name: "turn.interrupted", turnId: t.id, fields: fields)
+        return TurnEvent(name: "turn.interrupted", turnId: t.id, fields: fields, duration: now.timeIntervalSince(t.startedAt))
     }
 
     /// Messages after `id` (all for nil).
@@ -177,7 +178,10 @@ public struct Conversation: Sendable {
         return m
     }
 
-    private func fail(_ turnId: Int, _ reason: String) -> TurnEvent {
-        TurnEvent(name: "turn.failed", turnId: turnId, fields: ["reason": .string(reason)])
+    private func fail(_ t: Turn, _ reason: String, now: Date) -> TurnEvent {
+        TurnEvent(name: "turn.failed", turnId: t.id, fields: ["reason": .string(reason)], duration: now.timeIntervalSince(t.startedAt))
     }
+
+    /// Whether ``observe(screen:version:now:)`` needs the screen text: it changed, or a turn follows it.
+    public func needsScreen(version: UInt64) -> Bool { lastVersion != version || turn != nil }
 }

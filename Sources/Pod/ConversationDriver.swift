@@ -32,7 +32,6 @@ public final class ConversationDriver: Sendable {
     private struct State: Sendable {
         var conversation: Conversation
         var published: Activity = .stable
-        var started: [Int: Date] = [:]
         var counts = Counts()
     }
 
@@ -42,7 +41,6 @@ public final class ConversationDriver: Sendable {
     private let agentId: String
     private let state: Mutex<State>
     private let sequence = Atomic<Int>(0)
-    private let lastVersion = Atomic<UInt64>(.max)
     private let activityChanged: @Sendable () -> Void
 
     /// `activityChanged` runs (outside any lock) when stable/running flips, so the status on `/events` follows.
@@ -73,11 +71,7 @@ public final class ConversationDriver: Sendable {
         guard agentState == .running else { return .notRunning }
         let screen = hub.screenText
         let now = Date()
-        let begun = state.withLock { s -> (ConversationMessage, TurnEvent)? in
-            guard let b = try? s.conversation.begin(content, screen: screen, now: now) else { return nil }
-            s.started[b.1.turnId] = now
-            return b
-        }
+        let begun = state.withLock { s in try? s.conversation.begin(content, screen: screen, now: now) }
         guard let (message, event) = begun else { return .busy }
         publish(event)
         switch input(Data(profile.typing(content))) {
@@ -103,15 +97,10 @@ public final class ConversationDriver: Sendable {
 
     /// One monitor pass: follows the screen while the agent runs, ends a turn it can no longer finish.
     func tick(now: Date, state agentState: AgentState) {
-        guard agentState == .running else {
-            let reason = "the agent left the running state (\(agentState.rawValue))"
-            if let event = state.withLock({ $0.conversation.abort(reason) }) { publish(event) }
-            return
-        }
+        guard agentState == .running else { return abort("the agent left the running state (\(agentState.rawValue))") }
         let version = hub.version
         // The screen text is built only when something may need it: a change, or a turn in progress.
-        let changed = lastVersion.exchange(version, ordering: .relaxed) != version
-        let screen = changed || turnInProgress ? hub.screenText : ""
+        let screen = state.withLock { $0.conversation.needsScreen(version: version) } ? hub.screenText : ""
         let (events, flipped) = state.withLock { s -> ([TurnEvent], Bool) in
             let events = s.conversation.observe(screen: screen, version: version, now: now)
             let activity = s.conversation.activity(now: now)
@@ -123,7 +112,8 @@ public final class ConversationDriver: Sendable {
     }
 
     private func abort(_ reason: String) {
-        if let event = state.withLock({ $0.conversation.abort(reason) }) { publish(event) }
+        let now = Date()
+        if let event = state.withLock({ $0.conversation.abort(reason, now: now) }) { publish(event) }
     }
 
     /// Sends a turn event to every `/events` stream (`event: <name>`, JSON data with `agentId`, `turnId`, `seq`)
@@ -136,7 +126,7 @@ public final class ConversationDriver: Sendable {
         if let result = ["turn.completed": "completed", "turn.failed": "failed", "turn.interrupted": "interrupted"][event.name] {
             state.withLock { s in
                 s.counts.byResult[result, default: 0] += 1
-                if let began = s.started.removeValue(forKey: event.turnId) { s.counts.seconds += Date().timeIntervalSince(began) }
+                s.counts.seconds += event.duration ?? 0
             }
         }
         hub.broadcastEvent(event.name, JSON.object(fields).serialized())

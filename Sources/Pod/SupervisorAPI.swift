@@ -166,12 +166,19 @@ public final class SupervisorAPI: Sendable {
             w.send(.error(400, code: "BadRequest", message: "no input given"))
             return
         }
-        switch supervisor.sendInput(bytes) {
-        case .accepted: w.send(.json(["bytes": .int(Int64(bytes.count))]))
-        case .notRunning: w.send(.error(409, code: "AgentNotRunning", message: "the agent is not running"))
-        case .backlog: w.send(.error(503, code: "InputBacklog", message: "the agent is not reading its input; try again later"))
+        w.send(Self.inputAnswer(supervisor.sendInput(bytes), bytes: bytes.count))
+    }
+
+    /// The answer to input written as it is (`POST /input`, `POST /message` of type `raw`).
+    private static func inputAnswer(_ result: Supervisor.InputResult, bytes: Int) -> HTTPResponse {
+        switch result {
+        case .accepted: return .json(["bytes": .int(Int64(bytes))])
+        case .notRunning: return .error(409, code: "AgentNotRunning", message: "the agent is not running")
+        case .backlog: return inputBacklog
         }
     }
+
+    private static let inputBacklog = HTTPResponse.error(503, code: "InputBacklog", message: "the agent is not reading its input; try again later")
 
     private func resize(_ r: HTTPRequest, _ w: HTTPResponseWriter) {
         guard let json = try? JSON.parse(r.body), json.objectValue != nil else {
@@ -218,11 +225,7 @@ public final class SupervisorAPI: Sendable {
         let type = json["type"].stringValue ?? "user"
         switch type {
         case "raw":
-            switch supervisor.sendInput(Data(content.utf8)) {
-            case .accepted: w.send(.json(["bytes": .int(Int64(content.utf8.count))]))
-            case .notRunning: w.send(.error(409, code: "AgentNotRunning", message: "the agent is not running"))
-            case .backlog: w.send(.error(503, code: "InputBacklog", message: "the agent is not reading its input; try again later"))
-            }
+            w.send(Self.inputAnswer(supervisor.sendInput(Data(content.utf8)), bytes: content.utf8.count))
         case "user":
             switch supervisor.sendMessage(content) {
             case .started(let m, let turnId):
@@ -232,7 +235,7 @@ public final class SupervisorAPI: Sendable {
             case .busy:
                 w.send(.error(409, code: "AgentBusy", message: "the agent is busy (a turn is in progress or its screen is changing); wait for stable"))
             case .backlog:
-                w.send(.error(503, code: "InputBacklog", message: "the agent is not reading its input; try again later"))
+                w.send(Self.inputBacklog)
             }
         default:
             w.send(.error(400, code: "BadRequest", message: "type must be user or raw"))

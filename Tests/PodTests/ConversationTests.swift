@@ -53,8 +53,8 @@ final class ConversationTests: XCTestCase {
         let failed = c.observe(screen: s, version: 1, now: t0.addingTimeInterval(7.1))
         XCTAssertEqual(failed.map(\.name), ["turn.failed"])
         _ = try c.begin("again", screen: s, now: t0.addingTimeInterval(8))
-        XCTAssertEqual(c.abort("the agent exited")?.fields["reason"], "the agent exited")
-        XCTAssertNil(c.abort("twice"))
+        XCTAssertEqual(c.abort("the agent exited", now: t0.addingTimeInterval(9))?.fields["reason"], "the agent exited")
+        XCTAssertNil(c.abort("twice", now: t0.addingTimeInterval(9)))
     }
 
     func testAStableScreenWithoutAReplyWaitsForTheGrace() throws {
