@@ -43,8 +43,7 @@ public enum FirstRun {
         }
         defer { close(fd) }
         let bytes = Array((json.serialized(pretty: true) + "\n").utf8)
-        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard n == bytes.count else { throw .cannotWrite(path: path, errno: errno) }
+        guard bytes.withUnsafeBytes({ writeFully(fd, $0) }) else { throw .cannotWrite(path: path, errno: errno) }
         return true
     }
 }

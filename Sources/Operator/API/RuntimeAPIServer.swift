@@ -178,80 +178,49 @@ public final class RuntimeAPIServer: Sendable {
     }
 
     private func logs(_ r: HTTPRequest) async -> HTTPResponse {
-        do throws(APIError) {
-            var tail: Int?
-            if let t = r.query("tail") {
-                guard let n = Int(t), (0...100_000).contains(n) else { throw .badRequest("tail must be a whole number from 0 to 100000") }
-                tail = n
+        var tail: Int?
+        if let t = r.query("tail") {
+            guard let n = Int(t), (0...100_000).contains(n) else {
+                return APIError.badRequest("tail must be a whole number from 0 to 100000").response
             }
-            let raw = ["1", "true", "yes"].contains(r.query("raw")?.lowercased() ?? "")
-            return await relay.logs(try await backend.supervisor(agentId: try Self.agentId(r)), tail: tail, raw: raw)
-        } catch {
-            return error.response
+            tail = n
         }
+        let raw = ["1", "true", "yes"].contains(r.query("raw")?.lowercased() ?? "")
+        return await relayed(r) { await relay.logs($0, tail: tail, raw: raw) }
     }
 
-    private func screen(_ r: HTTPRequest) async -> HTTPResponse {
-        do throws(APIError) {
-            return await relay.screen(try await backend.supervisor(agentId: try Self.agentId(r)))
-        } catch {
-            return error.response
-        }
-    }
+    private func screen(_ r: HTTPRequest) async -> HTTPResponse { await relayed(r) { await relay.screen($0) } }
 
-    private func supervisorStatus(_ r: HTTPRequest) async -> HTTPResponse {
-        do throws(APIError) {
-            return await relay.status(try await backend.supervisor(agentId: try Self.agentId(r)))
-        } catch {
-            return error.response
-        }
-    }
+    private func supervisorStatus(_ r: HTTPRequest) async -> HTTPResponse { await relayed(r) { await relay.status($0) } }
 
     private func input(_ r: HTTPRequest) async -> HTTPResponse {
-        do throws(APIError) {
-            let id = try Self.agentId(r)
-            let target = try await backend.supervisor(agentId: id)
-            let response = await relay.input(target, body: r.body, contentType: r.contentType)
-            if (200..<300).contains(response.status) { await backend.inputDelivered(agentId: id) }
-            return response
-        } catch {
-            return error.response
-        }
+        await relayed(r, typed: true) { await relay.input($0, body: r.body, contentType: r.contentType) }
     }
 
-    private func resize(_ r: HTTPRequest) async -> HTTPResponse {
-        do throws(APIError) {
-            return await relay.resize(try await backend.supervisor(agentId: try Self.agentId(r)), body: r.body)
-        } catch {
-            return error.response
-        }
-    }
+    private func resize(_ r: HTTPRequest) async -> HTTPResponse { await relayed(r) { await relay.resize($0, body: r.body) } }
 
     /// `POST /agents/{id}/messages`: a turn on the agent (the supervisor's `POST /message`).
     private func message(_ r: HTTPRequest) async -> HTTPResponse {
-        do throws(APIError) {
-            let id = try Self.agentId(r)
-            let response = await relay.message(try await backend.supervisor(agentId: id), body: r.body)
-            if (200..<300).contains(response.status) { await backend.inputDelivered(agentId: id) }
-            return response
-        } catch {
-            return error.response
-        }
+        await relayed(r, typed: true) { await relay.message($0, body: r.body) }
     }
 
     /// `GET /agents/{id}/messages[?since=ID]`: the conversation.
     private func messages(_ r: HTTPRequest) async -> HTTPResponse {
-        do throws(APIError) {
-            return await relay.messages(try await backend.supervisor(agentId: try Self.agentId(r)), since: r.query("since"))
-        } catch {
-            return error.response
-        }
+        await relayed(r) { await relay.messages($0, since: r.query("since")) }
     }
 
     /// `POST /agents/{id}/interrupt`: the CLI's interrupt key.
-    private func interrupt(_ r: HTTPRequest) async -> HTTPResponse {
+    private func interrupt(_ r: HTTPRequest) async -> HTTPResponse { await relayed(r) { await relay.interrupt($0) } }
+
+    /// Finds the supervisor of the agent in a `/agents/{id}/...` path and relays the request to it (API errors
+    /// become their answers). After a 2xx answer to `typed` input the backend looks at the agent again soon:
+    /// typing may have ended a login screen.
+    private func relayed(_ r: HTTPRequest, typed: Bool = false, _ forward: (SupervisorTarget) async -> HTTPResponse) async -> HTTPResponse {
         do throws(APIError) {
-            return await relay.interrupt(try await backend.supervisor(agentId: try Self.agentId(r)))
+            let id = try Self.agentId(r)
+            let response = await forward(try await backend.supervisor(agentId: id))
+            if typed, (200..<300).contains(response.status) { await backend.inputDelivered(agentId: id) }
+            return response
         } catch {
             return error.response
         }
