@@ -1,6 +1,5 @@
 import FoundationEssentials
 import RuntimeCore
-import Synchronization
 
 /// The supervisor's HTTP API (contract §4) on a civetweb ``HTTPServer``.
 ///
@@ -37,7 +36,7 @@ public final class SupervisorAPI: Sendable {
     public let limits: Limits
     private let metrics: MetricsRegistry
     private let tokens: [String]
-    private let openEventStreams = Atomic<Int>(0)
+    private let eventStreams: Slots
 
     /// Builds the routes. An empty `token` disables authentication (only for `--insecure-no-auth`).
     public init(supervisor: Supervisor, listen: String, token: String?, maxBodyBytes: Int = 1 << 20, limits: Limits = Limits()) {
@@ -68,6 +67,7 @@ public final class SupervisorAPI: Sendable {
             }),
         ], middleware: middleware)
         self.limits = limits
+        eventStreams = Slots(capacity: limits.eventStreams)
         var config = HTTPServer.Configuration(listen: listen, threads: limits.threads, maxBodyBytes: maxBodyBytes)
         config.keepAliveTimeout = .seconds(5)
         server = HTTPServer(configuration: config, handler: router.handler)
@@ -110,12 +110,11 @@ public final class SupervisorAPI: Sendable {
     }
 
     private func events(_ r: HTTPRequest, _ w: HTTPResponseWriter) {
-        guard openEventStreams.add(1, ordering: .relaxed).newValue <= limits.eventStreams else {
-            openEventStreams.subtract(1, ordering: .relaxed)
+        guard eventStreams.take() else {
             w.send(.error(503, code: "TooManyStreams", message: "\(limits.eventStreams) /events streams are open, the most this supervisor serves; retry later"))
             return
         }
-        defer { openEventStreams.subtract(1, ordering: .relaxed) }
+        defer { eventStreams.give() }
         let sub = supervisor.hub.attachStream()
         defer { supervisor.hub.detach(sub) }
         w.startEventStream()

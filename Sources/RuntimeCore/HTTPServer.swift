@@ -79,7 +79,7 @@ public final class HTTPServer: @unchecked Sendable {
 
     /// Open connections on the WebSocket route registered with `pattern` (0 for an unknown pattern).
     public func openWebSockets(_ pattern: String) -> Int {
-        webSocketRoutes.first { $0.pattern == pattern }?.open.load(ordering: .relaxed) ?? 0
+        webSocketRoutes.first { $0.pattern == pattern }?.open.inUse ?? 0
     }
 
     /// Starts listening. Throws when the address cannot be bound.

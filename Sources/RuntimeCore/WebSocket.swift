@@ -86,11 +86,10 @@ public final class WebSocketConnection: @unchecked Sendable, Hashable {
 final class WebSocketRoute: @unchecked Sendable {
     let pattern: String
     let handler: any WebSocketHandler
-    /// Most connections open at once, and the answer beyond that.
-    let limit: Int
+    /// Connections accepted and not yet closed (a place from the accepted upgrade to the close callback),
+    /// and the answer once all are taken.
+    let open: Slots
     let overLimit: HTTPResponse
-    /// Connections accepted and not yet closed (counted from the accepted upgrade to the close callback).
-    let open = Atomic<Int>(0)
     unowned let server: HTTPServer
     private var protocolStorage: [UnsafeMutablePointer<CChar>?]
     private var protocolArray: UnsafeMutablePointer<UnsafePointer<CChar>?>
@@ -100,7 +99,7 @@ final class WebSocketRoute: @unchecked Sendable {
          server: HTTPServer) {
         self.pattern = pattern
         self.handler = handler
-        self.limit = limit
+        open = Slots(capacity: limit)
         self.overLimit = overLimit
         self.server = server
         protocolStorage = subprotocols.map { strdup($0) }
@@ -147,7 +146,7 @@ final class WebSocketRoute: @unchecked Sendable {
                 guard let raw = mg_get_user_connection_data(conn) else { return }
                 let socket = Unmanaged<WebSocketConnection>.fromOpaque(raw).takeRetainedValue()
                 mg_set_user_connection_data(conn, nil)
-                route.open.subtract(1, ordering: .relaxed)
+                route.open.give()
                 socket.markClosed()
                 route.handler.closed(socket)
             },
@@ -172,8 +171,7 @@ final class WebSocketRoute: @unchecked Sendable {
             return 1
         }
         // Counted before the handshake so that two upgrades racing for the last place cannot both win.
-        if open.add(1, ordering: .relaxed).newValue > limit {
-            open.subtract(1, ordering: .relaxed)
+        if !open.take() {
             HTTPServer.writeRaw(conn, overLimit)
             return 1
         }
