@@ -40,17 +40,13 @@ public enum ProcessTree {
         var signalled = Set(first)
         for pid in first { _ = kill(pid, SIGTERM) }
         let clock = ContinuousClock()
-        let termDeadline = clock.now + grace
-        while clock.now < termDeadline, !descendants(of: me).isEmpty {
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        let killDeadline = clock.now + grace
+        let termDeadline = clock.now + grace, killDeadline = termDeadline + grace
         while clock.now < killDeadline {
             let left = descendants(of: me)
             if left.isEmpty { break }
-            for pid in left {
-                signalled.insert(pid)
-                _ = kill(pid, SIGKILL)
+            if clock.now >= termDeadline {
+                signalled.formUnion(left)
+                for pid in left { _ = kill(pid, SIGKILL) }
             }
             try? await Task.sleep(for: .milliseconds(20))
         }
